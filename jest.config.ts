@@ -1,0 +1,36 @@
+import type { Config } from 'jest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const { compilerOptions } = JSON.parse(readFileSync(join(__dirname, 'tsconfig.base.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
+
+// Map the workspace path aliases (@otl/*) to their sources.
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, targets]) => [
+    `^${alias.replace('/', '\\/')}$`,
+    `<rootDir>/${targets[0]}`,
+  ]),
+);
+
+const shared = {
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  moduleNameMapper,
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+const config: Config = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
+    { ...shared, displayName: 'int', testMatch: ['**/*.int.spec.ts'], testTimeout: 30_000, slowTestThreshold: 30 },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], testTimeout: 60_000, slowTestThreshold: 60 },
+  ],
+};
+
+export default config;
