@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@otl/testing';
+import { ConcurrencyError, EventStoreUsageError } from './errors';
+import { createDataSource, migrate, poolOf } from './database';
+import { EventStore } from './event-store';
+import { LOG_START, checkpointOf, readGlobalLog } from './global-log';
+
+describe('EventStore (real Postgres)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let pool: Pool;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('event_store');
+    dataSource = createDataSource({ url: db.url });
+    await dataSource.initialize();
+    await migrate(dataSource);
+    pool = poolOf(dataSource);
+    store = new EventStore(pool);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  const streamId = () => `Test-${randomUUID()}`;
+  const append = (stream: string, expected: number, ...types: string[]) =>
+    store.transaction({ lockStreams: [stream] }, (tx) =>
+      tx.appendToStream(
+        stream,
+        expected,
+        types.map((type) => ({ type, data: { type } })),
+      ),
+    );
+
+  it('appends and reads a stream in order with its version', async () => {
+    const stream = streamId();
+    await append(stream, 0, 'a.happened', 'b.happened');
+    await append(stream, 2, 'c.happened');
+    const slice = await store.readStream(stream);
+    expect(slice.version).toBe(3);
+    expect(slice.events.map((event) => [event.streamPosition, event.type])).toEqual([
+      [1, 'a.happened'],
+      [2, 'b.happened'],
+      [3, 'c.happened'],
+    ]);
+    expect(slice.events[0]!.data).toEqual({ type: 'a.happened' });
+  });
+
+  it('reads a missing stream as version 0', async () => {
+    expect(await store.readStream(streamId())).toEqual({ version: 0, events: [] });
+  });
+
+  it('lets exactly one of two appends at the same expected version win', async () => {
+    const stream = streamId();
+    await append(stream, 0, 'created');
+    const results = await Promise.allSettled([append(stream, 1, 'first'), append(stream, 1, 'second')]);
+    const won = results.filter((result) => result.status === 'fulfilled');
+    const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(ConcurrencyError);
+    const slice = await store.readStream(stream);
+    expect(slice.version).toBe(2);
+  });
+
+  it('refuses a stale expected version without storing anything', async () => {
+    const stream = streamId();
+    await append(stream, 0, 'created', 'changed');
+    await expect(append(stream, 1, 'late')).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.readStream(stream)).events.map((event) => event.type)).toEqual(['created', 'changed']);
+  });
+
+  it('refuses to append to a stream the transaction did not lock', async () => {
+    const stream = streamId();
+    await expect(
+      store.transaction({ lockStreams: [] }, (tx) => tx.appendToStream(stream, 0, [{ type: 'x', data: {} }])),
+    ).rejects.toBeInstanceOf(EventStoreUsageError);
+    expect((await store.readStream(stream)).version).toBe(0);
+  });
+
+  it('rolls back every write of a failing transaction', async () => {
+    const stream = streamId();
+    await expect(
+      store.transaction({ lockStreams: [stream] }, async (tx) => {
+        await tx.appendToStream(stream, 0, [{ type: 'created', data: {} }]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await store.readStream(stream)).version).toBe(0);
+  });
+
+  it('never skips a transaction that commits after later ones (global log)', async () => {
+    // Start from the end of the log as it is now.
+    const before = await readGlobalLog(pool, LOG_START, 100_000);
+    const start = before.length ? checkpointOf(before[before.length - 1]!) : LOG_START;
+
+    const slow = streamId();
+    const fast1 = streamId();
+    const fast2 = streamId();
+    let releaseSlow!: () => void;
+    const slowMayCommit = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowAppended!: () => void;
+    const slowHasAppended = new Promise<void>((resolve) => (slowAppended = resolve));
+
+    const slowTx = store.transaction({ lockStreams: [slow] }, async (tx) => {
+      await tx.appendToStream(slow, 0, [{ type: 'slow', data: {} }]);
+      slowAppended();
+      await slowMayCommit;
+    });
+    await slowHasAppended;
+    await append(fast1, 0, 'fast-1');
+    await append(fast2, 0, 'fast-2');
+
+    // While the slow transaction is open, nothing after it may be handed out.
+    const whileOpen = await readGlobalLog(pool, start, 1000);
+    expect(whileOpen.map((event) => event.type)).toEqual([]);
+
+    releaseSlow();
+    await slowTx;
+    const afterCommit = await readGlobalLog(pool, start, 1000);
+    expect(afterCommit.map((event) => event.type)).toEqual(['slow', 'fast-1', 'fast-2']);
+
+    // Reading on from the last checkpoint returns nothing new.
+    expect(await readGlobalLog(pool, checkpointOf(afterCommit[2]!), 1000)).toEqual([]);
+  });
+
+  it('keeps a stream in order in the global log when writers race on it', async () => {
+    const stream = streamId();
+    await append(stream, 0, 'e1');
+    const before = await readGlobalLog(pool, LOG_START, 100_000);
+    const start = checkpointOf(before[before.length - 1]!);
+    // 20 writers, each re-reading the stream and appending one event until it succeeds.
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        for (;;) {
+          try {
+            await store.transaction({ lockStreams: [stream] }, async (tx) => {
+              const { version } = await tx.readStream(stream);
+              await tx.appendToStream(stream, version, [{ type: 'next', data: {} }]);
+            });
+            return;
+          } catch (error) {
+            if (!(error instanceof ConcurrencyError)) throw error;
+          }
+        }
+      }),
+    );
+    const log = (await readGlobalLog(pool, start, 1000)).filter((event) => event.streamId === stream);
+    expect(log.map((event) => event.streamPosition)).toEqual(Array.from({ length: 20 }, (_, index) => index + 2));
+  });
+});

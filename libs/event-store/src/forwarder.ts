@@ -1,0 +1,174 @@
+import type { Producer, IHeaders } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import type { StoredEvent } from './event-store';
+import { checkpointOf, loadCheckpoint, readGlobalLog, saveCheckpoint, type Checkpoint } from './global-log';
+import { errorFields, sleep, type Logger } from './logger';
+import { advisoryKey } from './sql';
+
+/** What one stored event becomes on Kafka; `null` keeps the event internal. */
+export interface KafkaRecord {
+  topic: string;
+  key: string;
+  value: string;
+  headers?: IHeaders;
+}
+
+export interface ForwarderOptions {
+  /** Names the checkpoint and the advisory lock; one active forwarder per name. */
+  name: string;
+  pool: Pool;
+  /** An idempotent producer (`idempotent: true`), already connected. */
+  producer: Producer;
+  route(event: StoredEvent): KafkaRecord | null;
+  logger: Logger;
+  batchSize?: number;
+  /** Fallback when a NOTIFY is missed (e.g. the listening connection was re-established). */
+  pollIntervalMs?: number;
+  /** How often a standby instance tries to become the active one. */
+  standbyRetryMs?: number;
+  onPublished?(events: readonly StoredEvent[], records: number): void;
+}
+
+/**
+ * Publishes every event appended to the store to Kafka, in log order, at least once.
+ * The checkpoint is saved only after Kafka acknowledged the batch (acks=-1), so a crash
+ * between commit and publish means the events are published after restart.
+ */
+export class Forwarder {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+  private active = false;
+  private checkpoint: Checkpoint | undefined;
+
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly standbyRetryMs: number;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.standbyRetryMs = options.standbyRetryMs ?? 2000;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  get position(): Checkpoint | undefined {
+    return this.checkpoint;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Finishes the batch in flight, releases the lock and returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.notify();
+    await this.loop;
+  }
+
+  private notify(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (this.pendingWake || this.stopping) {
+      this.pendingWake = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+    this.pendingWake = false;
+  }
+
+  private async run(): Promise<void> {
+    const { logger, name } = this.options;
+    while (!this.stopping) {
+      let client: PoolClient | undefined;
+      try {
+        client = await this.options.pool.connect();
+        const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+          advisoryKey(`forwarder:${name}`).toString(),
+        ]);
+        if (!lock.rows[0]?.locked) {
+          client.release();
+          client = undefined;
+          await this.idle(this.standbyRetryMs);
+          continue;
+        }
+        client.on('notification', () => this.notify());
+        await client.query('LISTEN es_events_appended');
+        this.active = true;
+        logger.info({ forwarder: name }, 'forwarder active');
+        await this.forwardUntilStopped(client);
+      } catch (error) {
+        logger.error({ forwarder: name, ...errorFields(error) }, 'forwarder lost its database session; retrying');
+        await sleep(1000);
+      } finally {
+        this.active = false;
+        // Always discard the session: it holds the lock and a LISTEN.
+        client?.release(true);
+      }
+    }
+  }
+
+  private async forwardUntilStopped(client: PoolClient): Promise<void> {
+    const { name, logger } = this.options;
+    let checkpoint = await loadCheckpoint(client, name);
+    this.checkpoint = checkpoint;
+    let publishFailures = 0;
+    while (!this.stopping) {
+      const batch = await readGlobalLog(client, checkpoint, this.batchSize);
+      if (batch.length === 0) {
+        await this.idle(this.pollIntervalMs);
+        continue;
+      }
+      try {
+        await this.publish(batch);
+        publishFailures = 0;
+      } catch (error) {
+        publishFailures++;
+        logger.error({ forwarder: name, ...errorFields(error), attempt: publishFailures }, 'publishing to Kafka failed');
+        await sleep(Math.min(200 * 2 ** publishFailures, 10_000));
+        continue;
+      }
+      checkpoint = checkpointOf(batch[batch.length - 1]!);
+      await saveCheckpoint(client, name, checkpoint);
+      this.checkpoint = checkpoint;
+    }
+  }
+
+  private async publish(batch: readonly StoredEvent[]): Promise<void> {
+    const byTopic = new Map<string, KafkaRecord[]>();
+    for (const event of batch) {
+      const record = this.options.route(event);
+      if (!record) continue;
+      const records = byTopic.get(record.topic) ?? [];
+      records.push(record);
+      byTopic.set(record.topic, records);
+    }
+    const count = [...byTopic.values()].reduce((sum, records) => sum + records.length, 0);
+    if (count > 0) {
+      await this.options.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, records]) => ({
+          topic,
+          messages: records.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
+      });
+    }
+    this.options.onPublished?.(batch, count);
+  }
+}

@@ -1,0 +1,156 @@
+import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
+import type { EventStore, EventTransaction } from './event-store';
+import { errorFields, sleep, type Logger } from './logger';
+import { isTransientDatabaseError } from './sql';
+
+export interface InboxMessage<E> {
+  event: E;
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: IHeaders;
+}
+
+export interface InboxConsumerOptions<E> {
+  /** Consumer group id and inbox name. */
+  name: string;
+  kafka: Kafka;
+  store: EventStore;
+  topics: readonly string[];
+  /** Connected producer used to park poison messages on `<topic>.dlq`. */
+  dlqProducer: Producer;
+  logger: Logger;
+  /** Turns a record value into an event; throwing makes the record poison at once. */
+  parse(value: Buffer): E;
+  identify(event: E): { id: string; type: string };
+  /** Streams the handler will append to (locked before anything is written). */
+  streamsOf(event: E): readonly string[];
+  /** Applies the event inside the transaction that also records it in the inbox. */
+  handle(event: E, tx: EventTransaction, message: InboxMessage<E>): Promise<void>;
+  /** Attempts before a failing record goes to the DLQ (database outages do not count). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  partitionsConsumedConcurrently?: number;
+  onProcessed?(outcome: 'applied' | 'duplicate' | 'dead-lettered', message: InboxMessage<E> | undefined): void;
+}
+
+export const dlqTopicFor = (topic: string) => `${topic}.dlq`;
+
+/**
+ * A Kafka consumer with an inbox: each record is applied at most once (the inbox row
+ * and the effect commit together), then its offset + 1 is committed. A record that keeps
+ * failing is parked on `<topic>.dlq` with the error in its headers, so it never blocks
+ * its partition; a database outage is waited out instead of dead-lettering.
+ */
+export class InboxConsumer<E> {
+  private consumer: Consumer | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: InboxConsumerOptions<E>) {}
+
+  async start(): Promise<void> {
+    const { kafka, name, topics } = this.options;
+    // A short fetch wait keeps shutdown quick; records still arrive as soon as they exist.
+    const consumer = kafka.consumer({ groupId: name, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachMessage: async ({ topic, partition, message }) => {
+        await this.process(topic, partition, message);
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      },
+    });
+  }
+
+  /** Stops fetching; a record being applied finishes first (its offset is committed). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const { logger, name } = this.options;
+    const where = { consumer: name, topic, partition, offset: message.offset };
+    let parsed: InboxMessage<E>;
+    try {
+      if (!message.value) throw new Error('record has no value');
+      const event = this.options.parse(message.value);
+      parsed = { event, topic, partition, offset: message.offset, headers: message.headers ?? {} };
+    } catch (error) {
+      await this.deadLetter(topic, partition, message, error, 1);
+      return;
+    }
+
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const base = this.options.retryBaseMs ?? 200;
+    for (let attempt = 1, outage = 0; ; ) {
+      if (this.stopping) throw new Error('consumer stopping; record left uncommitted for redelivery');
+      try {
+        const outcome = await this.applyOnce(parsed);
+        this.options.onProcessed?.(outcome, parsed);
+        return;
+      } catch (error) {
+        if (isTransientDatabaseError(error)) {
+          outage++;
+          logger.warn({ ...where, ...errorFields(error) }, 'database unavailable; retrying record');
+          await sleep(Math.min(base * 2 ** outage, 5000));
+          continue;
+        }
+        if (attempt >= maxAttempts) {
+          await this.deadLetter(topic, partition, message, error, attempt);
+          this.options.onProcessed?.('dead-lettered', parsed);
+          return;
+        }
+        logger.warn({ ...where, attempt, ...errorFields(error) }, 'applying record failed; retrying');
+        attempt++;
+        await sleep(base * 2 ** attempt);
+      }
+    }
+  }
+
+  private applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
+    const { id, type } = this.options.identify(message.event);
+    return this.options.store.transaction({ lockStreams: this.options.streamsOf(message.event) }, async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [this.options.name, id, type, message.topic, message.partition, message.offset],
+      );
+      if (inserted.rowCount === 0) return 'duplicate';
+      await this.options.handle(message.event, tx, message);
+      return 'applied';
+    });
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number) {
+    const { err } = errorFields(error);
+    this.options.logger.error(
+      { consumer: this.options.name, topic, partition, offset: message.offset, attempts, err },
+      'record dead-lettered',
+    );
+    await this.options.dlqProducer.send({
+      topic: dlqTopicFor(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...(message.headers ?? {}),
+            'dlq-consumer': this.options.name,
+            'dlq-original-topic': topic,
+            'dlq-original-partition': String(partition),
+            'dlq-original-offset': message.offset,
+            'dlq-attempts': String(attempts),
+            'dlq-error-name': err.name,
+            'dlq-error-message': err.message.slice(0, 2000),
+            'dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from './logger';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+/** A kafkajs client whose own log lines go through the service logger. */
+export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, namespace, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        const fields = { kafka: namespace, ...extra };
+        if (level <= logLevel.ERROR) logger.error(fields, message);
+        else if (level === logLevel.WARN) logger.warn(fields, message);
+        else logger.debug(fields, message);
+      },
+  });
+}
+
+/**
+ * Creates the topics explicitly (kafkajs on KRaft fails when it subscribes to a topic
+ * that auto-creation is still making) and waits until their metadata is served.
+ */
+export async function ensureTopics(kafka: Kafka, topics: readonly string[], numPartitions: number): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+      });
+    }
+    await admin.fetchTopicMetadata({ topics: [...topics] });
+  } finally {
+    await admin.disconnect();
+  }
+}

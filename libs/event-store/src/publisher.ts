@@ -1,0 +1,83 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { StoredEvent } from './event-store';
+import { Forwarder, type KafkaRecord } from './forwarder';
+import { ensureTopics } from './kafka';
+import { errorFields, sleep, type Logger } from './logger';
+
+export interface EventPublisherOptions {
+  /** Service name: names the forwarder (checkpoint, lock) and the Kafka client. */
+  name: string;
+  kafka: Kafka;
+  pool: Pool;
+  /** Topics this service publishes to; created (with their DLQs) at start-up. */
+  topics: readonly string[];
+  partitions: number;
+  route(event: StoredEvent): KafkaRecord | null;
+  logger: Logger;
+  onPublished?(events: readonly StoredEvent[], records: number): void;
+}
+
+/**
+ * Connects to Kafka in the background and then runs the forwarder. The service keeps
+ * accepting work while Kafka is unreachable: events wait in the store and go out once
+ * the broker is back.
+ */
+export class EventPublisher {
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private forwarder: Forwarder | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: EventPublisherOptions) {
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = options.kafka.admin();
+  }
+
+  get forwarderActive(): boolean {
+    return this.forwarder?.isActive ?? false;
+  }
+
+  start(): void {
+    this.starting ??= this.connectAndForward();
+  }
+
+  private async connectAndForward(): Promise<void> {
+    const { logger, topics, partitions, kafka } = this.options;
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await ensureTopics(kafka, [...topics, ...topics.map((topic) => `${topic}.dlq`)], partitions);
+        await this.admin.connect();
+        await this.producer.connect();
+        break;
+      } catch (error) {
+        logger.warn({ ...errorFields(error), attempt }, 'Kafka not reachable yet; events wait in the store');
+        await sleep(Math.min(500 * attempt, 5000));
+      }
+    }
+    if (this.stopping) return;
+    this.forwarder = new Forwarder({
+      name: `${this.options.name}.forwarder`,
+      pool: this.options.pool,
+      producer: this.producer,
+      route: this.options.route,
+      logger,
+      onPublished: this.options.onPublished,
+    });
+    this.forwarder.start();
+  }
+
+  /** Readiness: the broker answers a metadata request. */
+  async checkKafka(): Promise<void> {
+    await this.admin.describeCluster();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
+    await this.forwarder?.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './env';
+export * from './postgres';
+export * from './wait';
+export * from './kafka';
+export * from './decider';
