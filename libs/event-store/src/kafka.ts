@@ -20,6 +20,9 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
       ({ level, namespace, log }: LogEntry) => {
         const { message, ...extra } = log;
         const fields = { kafka: namespace, ...extra };
+        // Delivery is at-least-once by design (consumers dedupe on event id), so bounded
+        // producer retries are intended, not a lost exactly-once guarantee.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return logger.debug(fields, message);
         if (level <= logLevel.ERROR) logger.error(fields, message);
         else if (level === logLevel.WARN) logger.warn(fields, message);
         else logger.debug(fields, message);

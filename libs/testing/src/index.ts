@@ -3,3 +3,5 @@ export * from './postgres';
 export * from './wait';
 export * from './kafka';
 export * from './decider';
+export * from './webhooks';
+export * from './service';

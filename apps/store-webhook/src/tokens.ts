@@ -1,0 +1,1 @@
+export const STORE_WEBHOOK_CONFIG = Symbol('STORE_WEBHOOK_CONFIG');

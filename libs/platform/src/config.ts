@@ -1,0 +1,118 @@
+/**
+ * Typed, validated configuration from environment variables. Every problem is
+ * collected and reported together, naming the variable, before the service starts.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly source: Source = process.env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.source[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  private missing<T>(name: string, fallback: T | undefined, hint: string): T {
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required (${hint})`);
+    return undefined as T;
+  }
+
+  string(name: string, options: { default?: string; hint?: string; pattern?: RegExp } = {}): string {
+    const value = this.raw(name);
+    if (value === undefined) return this.missing(name, options.default, options.hint ?? 'a string');
+    if (options.pattern && !options.pattern.test(value)) {
+      this.problems.push(`${name} must match ${options.pattern} (${options.hint ?? 'see README'})`);
+    }
+    return value;
+  }
+
+  int(name: string, options: { default?: number; min?: number; max?: number } = {}): number {
+    const value = this.raw(name);
+    if (value === undefined) return this.missing(name, options.default, 'an integer');
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed)) {
+      this.problems.push(`${name} must be an integer, got "${value}"`);
+      return NaN;
+    }
+    if ((options.min !== undefined && parsed < options.min) || (options.max !== undefined && parsed > options.max)) {
+      this.problems.push(`${name} must be between ${options.min ?? '-∞'} and ${options.max ?? '∞'}, got ${parsed}`);
+    }
+    return parsed;
+  }
+
+  url(name: string, options: { default?: string; protocols?: string[] } = {}): string {
+    const value = this.string(name, { default: options.default, hint: 'a URL' });
+    if (value === undefined) return value;
+    try {
+      const parsed = new URL(value);
+      if (options.protocols && !options.protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+        this.problems.push(`${name} must use ${options.protocols.join(' or ')}, got ${parsed.protocol}`);
+      }
+    } catch {
+      this.problems.push(`${name} must be a URL`);
+    }
+    return value;
+  }
+
+  list(name: string, options: { default?: string[]; item?: RegExp; hint?: string } = {}): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return this.missing(name, options.default, options.hint ?? 'a comma-separated list');
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    if (items.length === 0) this.problems.push(`${name} must list at least one value`);
+    for (const item of items) {
+      if (options.item && !options.item.test(item)) {
+        this.problems.push(`${name} has an invalid entry (${options.hint ?? options.item})`);
+      }
+    }
+    return items;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback?: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return this.missing(name, fallback, values.join('|'));
+    if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}, got "${value}"`);
+    return value as T;
+  }
+
+  /** Throws a ConfigError listing every problem found so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+export interface CommonConfig {
+  serviceName: string;
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  databaseUrl: string;
+  databasePoolSize: number;
+  kafkaBrokers: string[];
+  kafkaPartitions: number;
+}
+
+export function readCommonConfig(env: EnvReader, serviceName: string, defaultPort: number): CommonConfig {
+  return {
+    serviceName,
+    port: env.int('PORT', { default: defaultPort, min: 1, max: 65535 }),
+    host: env.string('HOST', { default: '0.0.0.0' }),
+    logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    databaseUrl: env.url('DATABASE_URL', { protocols: ['postgres', 'postgresql'] }),
+    databasePoolSize: env.int('DATABASE_POOL_SIZE', { default: 20, min: 1, max: 500 }),
+    kafkaBrokers: env.list('KAFKA_BROKERS', { item: /^[^\s:]+:\d+$/, hint: 'host:port,host:port' }),
+    kafkaPartitions: env.int('KAFKA_PARTITIONS', { default: 3, min: 1, max: 1000 }),
+  };
+}

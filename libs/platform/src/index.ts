@@ -1,0 +1,7 @@
+export * from './config';
+export * from './logging';
+export * from './problem';
+export * from './validation';
+export * from './metrics';
+export * from './health';
+export * from './bootstrap';

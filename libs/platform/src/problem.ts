@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, as every service answers errors. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const TYPE_BASE = 'https://docs.order-to-license.dev/problems/';
+
+/** An error answer with a stable machine-readable type (the code). */
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; headers?: Record<string, string>; [key: string]: unknown } = {},
+  ) {
+    super(detail, status);
+  }
+
+  toProblem(): ProblemDetails {
+    const { headers: _headers, ...extensions } = this.extras;
+    return { type: TYPE_BASE + this.code, title: this.title, status: this.getStatus(), detail: this.detail, ...extensions };
+  }
+}
+
+export const badRequest = (detail: string, errors: FieldError[] = []) =>
+  new ProblemException(400, 'validation-failed', 'Request is not valid', detail, { errors });
+
+const STANDARD_TITLES: Record<number, [code: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  429: ['too-many-requests', 'Too many requests'],
+  503: ['service-unavailable', 'Service unavailable'],
+};
+
+function fromStatus(status: number, detail: string): ProblemDetails {
+  const [code, title] = STANDARD_TITLES[status] ?? ['error', HttpStatus[status] ?? 'Error'];
+  return { type: TYPE_BASE + code, title, status, detail };
+}
+
+/** Errors thrown by Fastify itself before a handler runs (body parsing, size limits). */
+function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): ProblemDetails | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return fromStatus(413, 'The request body is larger than this endpoint accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return fromStatus(415, 'Send the body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { ...fromStatus(400, 'The request body is empty.'), errors: [{ field: '', message: 'body is required' }] };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return fromStatus(400, 'Content-Length does not match the body.');
+    default:
+      if (error.statusCode === 400 && /JSON/i.test(error.message)) {
+        return { ...fromStatus(400, 'The request body is not valid JSON.'), errors: [{ field: '', message: error.message }] };
+      }
+      return undefined;
+  }
+}
+
+/**
+ * The one place where errors become HTTP answers. Known errors keep their status;
+ * anything else is a 500 with an error id that is logged with the stack, never sent.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    let problem: ProblemDetails;
+    let headers: Record<string, string> = {};
+    if (exception instanceof ProblemException) {
+      problem = exception.toProblem();
+      headers = exception.extras.headers ?? {};
+    } else if (exception instanceof HttpException) {
+      const fastify = fromFastifyError(exception as unknown as { code?: string; message: string });
+      problem = fastify ?? fromStatus(exception.getStatus(), exception.message);
+    } else {
+      const fastify =
+        exception instanceof Error ? fromFastifyError(exception as Error & { code?: string; statusCode?: number }) : undefined;
+      if (fastify) {
+        problem = fastify;
+      } else {
+        const errorId = randomUUID();
+        this.logger.error({ errorId, err: exception }, 'unhandled error');
+        problem = {
+          ...fromStatus(500, `An unexpected error occurred; quote error id ${errorId} when reporting it.`),
+          type: TYPE_BASE + 'internal-error',
+          title: 'Internal server error',
+          errorId,
+        };
+      }
+    }
+    void reply.status(problem.status).headers(headers).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+}
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
