@@ -108,6 +108,12 @@ export class Forwarder {
           await this.idle(this.standbyRetryMs);
           continue;
         }
+        // A checked-out client that loses its server emits 'error'; unhandled, that would
+        // crash the process. Log it and wake the loop, whose next query then fails over.
+        client.on('error', (error) => {
+          logger.warn({ forwarder: name, ...errorFields(error) }, 'forwarder database session lost');
+          this.notify();
+        });
         client.on('notification', () => this.notify());
         await client.query('LISTEN es_events_appended');
         this.active = true;
@@ -128,6 +134,7 @@ export class Forwarder {
     const { name, logger } = this.options;
     let checkpoint = await loadCheckpoint(client, name);
     this.checkpoint = checkpoint;
+    logger.info({ forwarder: name, checkpoint }, 'forwarding from checkpoint');
     let publishFailures = 0;
     while (!this.stopping) {
       const batch = await readGlobalLog(client, checkpoint, this.batchSize);
@@ -147,6 +154,7 @@ export class Forwarder {
       checkpoint = checkpointOf(batch[batch.length - 1]!);
       await saveCheckpoint(client, name, checkpoint);
       this.checkpoint = checkpoint;
+      logger.debug({ forwarder: name, events: batch.length, checkpoint }, 'forwarded batch');
     }
   }
 

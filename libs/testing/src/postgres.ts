@@ -42,3 +42,41 @@ export async function createTestDatabase(prefix = 'spec'): Promise<TestDatabase>
 export function testPool(url: string, max = 10): Pool {
   return new Pool({ connectionString: url, max });
 }
+
+export interface OwnPostgres {
+  adminUrl: string;
+  /** Stops the server (fast shutdown) and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Postgres server of the spec's own (tools/infra/run-postgres.mjs), for specs that
+ * stop and restart the database under a running service. Reuses `dataDir` if initialised.
+ */
+export async function startOwnPostgres(port: number, dataDir: string): Promise<OwnPostgres> {
+  const { spawn } = await import('node:child_process');
+  const { join, resolve } = await import('node:path');
+  const script = join(resolve(__dirname, '..', '..', '..'), 'tools', 'infra', 'run-postgres.mjs');
+  const child = spawn(process.execPath, [script, '--port', String(port), '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const adminUrl = await new Promise<string>((resolveUrl, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (line) resolveUrl((JSON.parse(line) as { adminUrl: string }).adminUrl);
+    });
+    child.once('exit', (code) => reject(new Error(`run-postgres exited with ${code}: ${stderr}`)));
+  });
+  return {
+    adminUrl,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
