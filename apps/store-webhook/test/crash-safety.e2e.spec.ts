@@ -44,6 +44,7 @@ describe('store-webhook crash safety (SIGKILL between commit and publish)', () =
       parse: (value) => parseCloudEvent(value),
       identify: (event) => ({ id: event.id, type: event.type }),
       streamsOf: () => [],
+      fromBeginning: false, // only this spec's purchases matter, not the topic's history
       handle: async (event) => void applied.push(event.subject),
     });
     await inbox.start();

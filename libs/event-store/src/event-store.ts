@@ -70,18 +70,31 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
+function toSlice(rows: EventRow[]): StreamSlice {
+  const events = rows.map(toStoredEvent);
+  return { version: events.at(-1)?.streamPosition ?? 0, events };
+}
+
 async function readStreamWith(sql: Sql, streamId: string): Promise<StreamSlice> {
   const { rows } = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_position`,
     [streamId],
   );
-  const events = rows.map(toStoredEvent);
-  return { version: events.at(-1)?.streamPosition ?? 0, events };
+  return toSlice(rows);
 }
 
 export interface TransactionOptions {
   /** Every stream this transaction may append to. */
   lockStreams: readonly string[];
+  /** Also read the locked streams in the same round trip as BEGIN (see EventTransaction.readStream). */
+  prefetch?: boolean;
+  /** Further reads to run in that round trip, after the locks; their rows are `tx.alsoRead`. */
+  alsoRead?: readonly Statement[];
+}
+
+export interface EventStoreOptions {
+  /** Called after a transaction that appended events has committed (e.g. to wake the forwarder). */
+  onAppended?(): void;
 }
 
 /**
@@ -92,7 +105,10 @@ export interface TransactionOptions {
  * order by (transaction_id, global_position) see each stream in order.
  */
 export class EventStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: EventStoreOptions = {},
+  ) {}
 
   readStream(streamId: string): Promise<StreamSlice> {
     return readStreamWith(this.pool, streamId);
@@ -103,10 +119,25 @@ export class EventStore {
     const locks = [...new Set(options.lockStreams)].map(advisoryKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let released = false;
     try {
-      // One round trip: BEGIN plus the stream locks (keys are integers, so no injection).
-      await client.query(['BEGIN', ...locks.map((key) => `SELECT pg_advisory_xact_lock(${key})`)].join(';'));
-      const result = await work(new EventTransaction(client, new Set(options.lockStreams)));
-      await client.query('COMMIT');
+      // One round trip: BEGIN, the stream locks (integer keys) and, if asked, the locked
+      // streams themselves (ids escaped by the driver), after the locks are held.
+      const streams = options.prefetch ? [...new Set(options.lockStreams)] : [];
+      const reads = options.alsoRead ?? [];
+      const statements = [
+        'BEGIN',
+        ...locks.map((key) => `SELECT pg_advisory_xact_lock(${key})`),
+        ...streams.map((id) => `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = ${client.escapeLiteral(id)} ORDER BY es_events.stream_position`),
+        ...reads.map((read) => inline(read, client)),
+      ];
+      const results = await client.query(statements.join(';\n'));
+      const all = (Array.isArray(results) ? results : [results]) as unknown as { rows: EventRow[] }[];
+      const fetched = all.slice(all.length - streams.length - reads.length);
+      const prefetched = new Map(streams.map((id, index) => [id, toSlice(fetched[index]!.rows)] as const));
+      const tx = new EventTransaction(client, new Set(options.lockStreams), prefetched);
+      tx.alsoRead = fetched.slice(streams.length).map((result) => result.rows);
+      const result = await work(tx);
+      if (!tx.committed) await client.query('COMMIT');
+      if (tx.appended) this.options.onAppended?.();
       return result;
     } catch (error) {
       try {
@@ -124,17 +155,27 @@ export class EventStore {
 }
 
 export class EventTransaction implements Sql {
+  /** Whether this transaction appended any event. */
+  appended = false;
+  /** Set once `commitWith` committed; `transaction()` then sends no COMMIT of its own. */
+  committed = false;
+  /** Rows of the `alsoRead` statements, in order. */
+  alsoRead: QueryResultRow[][] = [];
+
   constructor(
     private readonly client: PoolClient,
     private readonly lockedStreams: ReadonlySet<string>,
+    private readonly prefetched: Map<string, StreamSlice> = new Map(),
   ) {}
 
   query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]) {
     return this.client.query<R>(text, params);
   }
 
+  /** A prefetched stream is read at BEGIN under its lock, so it is current until this transaction appends. */
   readStream(streamId: string): Promise<StreamSlice> {
-    return readStreamWith(this.client, streamId);
+    const prefetched = this.prefetched.get(streamId);
+    return prefetched ? Promise.resolve(prefetched) : readStreamWith(this.client, streamId);
   }
 
   /**
@@ -142,10 +183,43 @@ export class EventTransaction implements Sql {
    * Throws ConcurrencyError when another writer got there first.
    */
   async appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+    const statement = this.appendStatement(streamId, expectedVersion, events);
+    if (!statement) return [];
+    try {
+      const { rows } = await this.client.query<EventRow>(statement.text, statement.params);
+      return rows.map(toStoredEvent).sort((a, b) => a.streamPosition - b.streamPosition);
+    } catch (error) {
+      throw asConcurrencyError(error, streamId, expectedVersion);
+    }
+  }
+
+  /**
+   * Sends the given statements and COMMIT in one round trip (parameters are inlined as
+   * literals escaped by the driver), for hot paths where round trips dominate. An append
+   * among them (from `appendStatement`) that lost a race throws ConcurrencyError; nothing
+   * is committed then.
+   */
+  async commitWith(statements: readonly (Statement | null)[]): Promise<{ rows: QueryResultRow[] }[]> {
+    const sendable = statements.filter((statement): statement is Statement => statement !== null);
+    const text = [...sendable.map((statement) => inline(statement, this.client)), 'COMMIT'].join(';\n');
+    try {
+      const results = (await this.client.query(text)) as unknown as { rows: QueryResultRow[] }[] | { rows: QueryResultRow[] };
+      this.committed = true;
+      return Array.isArray(results) ? results.slice(0, sendable.length) : [];
+    } catch (error) {
+      const append = sendable.find((statement) => statement.append);
+      throw append ? asConcurrencyError(error, append.append!.streamId, append.append!.expectedVersion) : error;
+    }
+  }
+
+  /** The append as a statement for `commitWith`; null when there is nothing to append. */
+  appendStatement(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Statement | null {
     if (!this.lockedStreams.has(streamId)) {
       throw new EventStoreUsageError(`stream ${streamId} must be listed in lockStreams before appending`);
     }
-    if (events.length === 0) return [];
+    if (events.length === 0) return null;
+    this.prefetched.delete(streamId);
+    this.appended = true;
     const payload = events.map((event) => ({
       eventId: event.eventId ?? randomUUID(),
       type: event.type,
@@ -153,24 +227,41 @@ export class EventTransaction implements Sql {
       data: event.data,
       metadata: event.metadata ?? {},
     }));
-    try {
-      const { rows } = await this.client.query<EventRow>(
-        `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
+    return {
+      text: `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
          SELECT $1, $2::bigint + e.ord, (e.v->>'eventId')::uuid, e.v->>'type', (e.v->>'schemaVersion')::int,
                 e.v->'data', e.v->'metadata'
          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(v, ord)
          RETURNING ${EVENT_COLUMNS}`,
-        [streamId, expectedVersion, JSON.stringify(payload)],
-      );
-      return rows.map(toStoredEvent).sort((a, b) => a.streamPosition - b.streamPosition);
-    } catch (error) {
-      const pgError = error as { code?: string; constraint?: string };
-      if (pgError.code === '23505' && pgError.constraint === 'es_events_pkey') {
-        throw new ConcurrencyError(streamId, expectedVersion);
-      }
-      throw error;
-    }
+      params: [streamId, expectedVersion, JSON.stringify(payload)],
+      append: { streamId, expectedVersion },
+    };
   }
+}
+
+export interface Statement {
+  text: string;
+  params: unknown[];
+  /** Set on appends, to report a lost race as ConcurrencyError. */
+  append?: { streamId: string; expectedVersion: number };
+}
+
+function asConcurrencyError(error: unknown, streamId: string, expectedVersion: number): unknown {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === '23505' && pgError.constraint === 'es_events_pkey'
+    ? new ConcurrencyError(streamId, expectedVersion)
+    : error;
+}
+
+/** Replaces $n placeholders with literals escaped by the driver (texts here are our own SQL). */
+function inline(statement: Statement, client: PoolClient): string {
+  return statement.text.replace(/\$(\d+)/g, (_, index: string) => {
+    const value = statement.params[Number(index) - 1];
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    return client.escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value));
+  });
 }
 
 /** Runs `attempt` again when it lost an optimistic-concurrency race (bounded). */

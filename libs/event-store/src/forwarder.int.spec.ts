@@ -72,10 +72,13 @@ describe('Forwarder (real Postgres and Kafka)', () => {
     return instance;
   }
 
-  const append = (type: string, subject = randomUUID()) =>
-    store.transaction({ lockStreams: [subject] }, (tx) =>
-      tx.appendToStream(subject, 0, [{ type, data: {}, metadata: { subject } }]),
+  /** Appends to a new stream; events sharing a subject share a partition, so Kafka keeps their order. */
+  const append = (type: string, subject = randomUUID()) => {
+    const stream = randomUUID();
+    return store.transaction({ lockStreams: [stream] }, (tx) =>
+      tx.appendToStream(stream, 0, [{ type, data: {}, metadata: { subject } }]),
     );
+  };
   const typesOnKafka = () => recorder.records.map((record) => JSON.parse(record.value).type as string);
 
   it('publishes committed events keyed by subject, skips internal ones, and saves its checkpoint', async () => {
@@ -85,7 +88,7 @@ describe('Forwarder (real Postgres and Kafka)', () => {
     await append('internal');
     await recorder.waitFor((records) => records.some((record) => record.value.includes(published!.eventId)));
     const record = recorder.records.find((candidate) => candidate.value.includes(published!.eventId))!;
-    expect(record.key).toBe(published!.streamId);
+    expect(record.key).toBe(published!.metadata.subject);
     await eventually(async () => {
       const checkpoint = await loadCheckpoint(pool, name);
       return checkpoint.globalPosition !== '0' ? checkpoint : undefined;
@@ -101,14 +104,15 @@ describe('Forwarder (real Postgres and Kafka)', () => {
     let appended!: () => void;
     const slowAppended = new Promise<void>((resolve) => (appended = resolve));
     const slow = randomUUID();
+    const subject = randomUUID();
     const slowTx = store.transaction({ lockStreams: [slow] }, async (tx) => {
-      await tx.appendToStream(slow, 0, [{ type: `slow-${tag}`, data: {}, metadata: { subject: slow } }]);
+      await tx.appendToStream(slow, 0, [{ type: `slow-${tag}`, data: {}, metadata: { subject } }]);
       appended();
       await mayCommit;
     });
     await slowAppended;
-    await append(`fast1-${tag}`);
-    await append(`fast2-${tag}`);
+    await append(`fast1-${tag}`, subject);
+    await append(`fast2-${tag}`, subject);
     // Give the forwarder every chance to (wrongly) run ahead of the open transaction.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(typesOnKafka().filter((type) => type.endsWith(tag))).toEqual([]);
@@ -125,13 +129,14 @@ describe('Forwarder (real Postgres and Kafka)', () => {
     await eventually(() => (first.isActive || second.isActive ? true : undefined));
     expect(first.isActive && second.isActive).toBe(false);
     const tag = randomUUID().slice(0, 8);
-    await append(`before-${tag}`);
+    const subject = randomUUID();
+    await append(`before-${tag}`, subject);
     await recorder.waitFor((records) => records.some((record) => record.value.includes(`before-${tag}`)));
 
     const [active, standby] = first.isActive ? [first, second] : [second, first];
     await active.stop();
     await eventually(() => (standby.isActive ? true : undefined), { what: 'standby to take over' });
-    await append(`after-${tag}`);
+    await append(`after-${tag}`, subject);
     await recorder.waitFor((records) => records.some((record) => record.value.includes(`after-${tag}`)));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(typesOnKafka().filter((type) => type.endsWith(tag))).toEqual([`before-${tag}`, `after-${tag}`]);

@@ -5,6 +5,9 @@ import { checkpointOf, loadCheckpoint, readGlobalLog, saveCheckpoint, type Check
 import { errorFields, sleep, type Logger } from './logger';
 import { advisoryKey } from './sql';
 
+/** Writers in other processes NOTIFY this channel after committing events. */
+export const APPENDED_CHANNEL = 'es_events_appended';
+
 /** What one stored event becomes on Kafka; `null` keeps the event internal. */
 export interface KafkaRecord {
   topic: string;
@@ -22,7 +25,7 @@ export interface ForwarderOptions {
   route(event: StoredEvent): KafkaRecord | null;
   logger: Logger;
   batchSize?: number;
-  /** Fallback when a NOTIFY is missed (e.g. the listening connection was re-established). */
+  /** Fallback when no wake-up arrives (e.g. a writer in another process crashed before notifying). */
   pollIntervalMs?: number;
   /** How often a standby instance tries to become the active one. */
   standbyRetryMs?: number;
@@ -71,7 +74,8 @@ export class Forwarder {
     await this.loop;
   }
 
-  private notify(): void {
+  /** Look for new events now (called after a local commit, or on NOTIFY from another instance). */
+  notify(): void {
     this.pendingWake = true;
     this.wake?.();
   }
@@ -115,7 +119,7 @@ export class Forwarder {
           this.notify();
         });
         client.on('notification', () => this.notify());
-        await client.query('LISTEN es_events_appended');
+        await client.query(`LISTEN ${APPENDED_CHANNEL}`);
         this.active = true;
         logger.info({ forwarder: name }, 'forwarder active');
         await this.forwardUntilStopped(client);

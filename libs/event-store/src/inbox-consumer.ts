@@ -31,6 +31,8 @@ export interface InboxConsumerOptions<E> {
   maxAttempts?: number;
   retryBaseMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** Where a new consumer group starts: the whole topic (default) or only new records. */
+  fromBeginning?: boolean;
   onProcessed?(outcome: 'applied' | 'duplicate' | 'dead-lettered', message: InboxMessage<E> | undefined): void;
 }
 
@@ -54,7 +56,8 @@ export class InboxConsumer<E> {
     const consumer = kafka.consumer({ groupId: name, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: this.options.fromBeginning ?? true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
@@ -63,6 +66,8 @@ export class InboxConsumer<E> {
         await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });
+    // Resolve once partitions are assigned, so callers know records from now on are seen.
+    await joined;
   }
 
   /** Stops fetching; a record being applied finishes first (its offset is committed). */

@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { StoredEvent } from './event-store';
-import { Forwarder, type KafkaRecord } from './forwarder';
+import { APPENDED_CHANNEL, Forwarder, type KafkaRecord } from './forwarder';
 import { ensureTopics } from './kafka';
 import { errorFields, sleep, type Logger } from './logger';
 
@@ -29,6 +29,7 @@ export class EventPublisher {
   private forwarder: Forwarder | undefined;
   private starting: Promise<void> | undefined;
   private stopping = false;
+  private notifyScheduled = false;
 
   constructor(private readonly options: EventPublisherOptions) {
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -66,6 +67,22 @@ export class EventPublisher {
       onPublished: this.options.onPublished,
     });
     this.forwarder.start();
+  }
+
+  /**
+   * Called after events were committed: wakes this process's forwarder at once and, at
+   * most once per 10 ms, NOTIFYs forwarders of other instances (the active one may run
+   * elsewhere). NOTIFY stays out of the writers' transactions, where it would serialise
+   * every commit behind a global lock.
+   */
+  notifyAppended(): void {
+    this.forwarder?.notify();
+    if (this.forwarder?.isActive || this.notifyScheduled || this.stopping) return;
+    this.notifyScheduled = true;
+    setTimeout(() => {
+      this.notifyScheduled = false;
+      this.options.pool.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`).catch(() => undefined);
+    }, 10).unref();
   }
 
   /** Readiness: the broker answers a metadata request. */

@@ -31,7 +31,7 @@ export class StoreWebhookRuntime {
     metrics: Registry,
   ) {
     const pool = poolOf(dataSource);
-    this.store = new EventStore(pool);
+    this.store = new EventStore(pool, { onAppended: () => this.publisher.notifyAppended() });
     const published = new Counter({
       name: 'forwarder_published_events_total',
       help: 'Events published to Kafka by the forwarder',
