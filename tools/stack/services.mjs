@@ -1,0 +1,41 @@
+// The services `npm start` runs. Add a service here and the stack creates its database and topics,
+// starts it, waits for it and lists it; `npm test` creates its topics on the test broker.
+
+/**
+ * @typedef {object} ServiceSpec
+ * @property {string} name      short name: log prefix and row in the start-up table
+ * @property {number} port      HTTP port, passed as PORT
+ * @property {string} database  its own Postgres database, passed as DATABASE_URL (created if missing)
+ * @property {string} main      compiled entry point relative to the repo root, run with
+ *                              `node -r ./tools/runtime/register-aliases.cjs <main>`
+ * @property {string[]} topics  Kafka topics it publishes to or consumes from; each is created
+ *                              together with its dead-letter topic `<topic>.dlq`
+ * @property {Record<string, SecretKind>} [secrets]  local-only secrets it needs, generated once into
+ *                              .data/secrets.env and passed as environment variables
+ */
+
+/**
+ * `whsec`: a Standard Webhooks signing secret, `whsec_` + base64 of 24 random bytes.
+ * `hex32`: 32 random bytes as hex.
+ * @typedef {'whsec' | 'hex32'} SecretKind
+ */
+
+/** @type {ServiceSpec[]} */
+export const services = [
+  {
+    name: 'store-webhook',
+    port: 3101,
+    database: 'store_webhook',
+    main: 'dist/out-tsc/apps/store-webhook/src/main.js',
+    topics: ['purchases.v1'],
+    secrets: { STORE_WEBHOOK_SECRET: 'whsec' },
+  },
+];
+
+/**
+ * Every topic the services need, with their dead-letter topics.
+ * @param {ServiceSpec[]} [list]
+ */
+export function allTopics(list = services) {
+  return [...new Set(list.flatMap((service) => service.topics.flatMap((topic) => [topic, `${topic}.dlq`])))];
+}

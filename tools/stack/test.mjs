@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+// `npm test`: installs and builds when needed, starts a throwaway Postgres, Kafka and MailDev (data in a
+// fresh temporary folder, removed afterwards), creates the services' topics, then runs the unit, int
+// and e2e Jest projects in turn. The last line is always `N passed, N failed`; the exit code is
+// non-zero when anything failed or no test ran at all.
+//
+//   npm test -- unit            only some kinds (unit, int, e2e; all three by default)
+//   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
+//
+// Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test.
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, ensureInstalled, logger, paint, repoRoot, section } from './bootstrap.mjs';
+
+const KINDS = ['unit', 'int', 'e2e'];
+/** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
+const PORTS = { postgres: 55433, kafka: 19092, kafkaController: 19093, smtp: 11025, web: 11080 };
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((kind) => !KINDS.includes(kind));
+if (unknown.length > 0) {
+  console.error(`Unknown test kind ${unknown.join(', ')}; use any of ${KINDS.join(', ')}`);
+  process.exit(2);
+}
+const kinds = requested.length > 0 ? KINDS.filter((kind) => requested.includes(kind)) : KINDS;
+const keepInfra = process.env.TEST_KEEP_INFRA === '1';
+const log = logger('test');
+
+let passed = 0;
+let failed = 0;
+/** @type {string[]} */
+const report = [];
+let interrupted = false;
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let jest;
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    // A Ctrl-C reaches Jest directly (same process group); a SIGTERM from CI is passed on.
+    interrupted = true;
+    if (signal === 'SIGTERM') jest?.kill('SIGTERM');
+  });
+}
+
+try {
+  await ensureInstalled();
+} catch (error) {
+  finish(`${error instanceof Error ? error.message : error}`, 1);
+}
+if (!(await build())) {
+  failed += 1;
+  report.push(paint('red', 'build: failed (counted as 1 failure); tests still run against the sources'));
+}
+
+// Packages can be loaded only now that node_modules is sure to exist.
+const { ensureTopics, startInfra } = await import('./infra.mjs');
+const { allTopics } = await import('./services.mjs');
+const { freePort, isAlive, pidFile } = await import('../infra/process.mjs');
+/** The preferred port when it is free, else one the OS picks (say, while another run uses it). */
+const portFor = async (/** @type {number} */ preferred) =>
+  (await freePort(preferred)) ?? /** @type {number} */ (await freePort(0));
+
+const runsDir = join(repoRoot, '.data', 'test-runs');
+await reclaimAbandonedRuns();
+const workDir = mkdtempSync(join(tmpdir(), 'otl-test-'));
+chmodSync(workDir, 0o755); // The embedded Postgres runs as user `postgres` and must reach its data.
+mkdirSync(runsDir, { recursive: true });
+writeFileSync(join(runsDir, `${process.pid}.json`), JSON.stringify({ workDir }));
+
+/** @type {import('./infra.mjs').Infra | undefined} */
+let infra;
+/** @type {Record<string, string>} */
+let testEnv = {};
+if (kinds.some((kind) => kind !== 'unit') && !interrupted) {
+  section('Test infrastructure');
+  const started = Date.now();
+  try {
+    infra = await startInfra({
+      dataDir: workDir,
+      postgresPort: await portFor(PORTS.postgres),
+      kafkaPort: await portFor(PORTS.kafka),
+      kafkaControllerPort: await portFor(PORTS.kafkaController),
+      partitions: 3,
+      smtpPort: await portFor(PORTS.smtp),
+      webPort: await portFor(PORTS.web),
+    });
+    await ensureTopics(infra.brokers, allTopics(), 3);
+    testEnv = {
+      TEST_PG_ADMIN_URL: infra.adminUrl,
+      KAFKA_BROKERS: infra.brokers,
+      SMTP_URL: infra.smtpUrl,
+      MAILDEV_API_URL: infra.maildevUrl,
+    };
+    log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
+    for (const [name, value] of Object.entries(testEnv)) log(`  ${name}=${value}`);
+  } catch (error) {
+    failed += 1;
+    report.push(paint('red', 'infrastructure: failed to start (counted as 1 failure); int and e2e not run'));
+    console.error(paint(['red', 'bold'], `!!! ${error instanceof Error ? error.message : error}`));
+  }
+}
+
+for (const kind of kinds) {
+  if (interrupted) break;
+  if (kind !== 'unit' && !infra) continue;
+  await runJest(kind);
+}
+
+const exitCode = failed > 0 || passed === 0 || interrupted ? 1 : 0;
+if (infra && keepInfra && !interrupted) {
+  section('Infrastructure kept running (TEST_KEEP_INFRA=1)');
+  for (const [name, value] of Object.entries(testEnv)) console.log(`  ${name}=${value}`);
+  console.log(`  data: ${workDir}\n  Press Ctrl-C to stop it and clean up.`);
+  printSummary();
+  await new Promise((resume) => process.once('SIGINT', resume).once('SIGTERM', resume));
+  await cleanUp();
+} else {
+  if (infra) section('Stopping the test infrastructure');
+  await cleanUp();
+  printSummary();
+}
+process.exit(exitCode);
+
+async function cleanUp() {
+  await infra?.stop().catch((error) => console.error(`Stopping the test infrastructure failed: ${error}`));
+  rmSync(workDir, { recursive: true, force: true });
+  rmSync(join(runsDir, `${process.pid}.json`), { force: true });
+}
+
+/** @param {string} kind */
+async function runJest(kind) {
+  section(`Jest: ${kind}`);
+  const output = join(workDir, `jest-${kind}.json`);
+  const args = [
+    join(repoRoot, 'node_modules/jest/bin/jest.js'),
+    ...['-c', 'jest.config.ts', '--selectProjects', kind],
+    '--passWithNoTests',
+    ...['--json', `--outputFile=${output}`],
+  ];
+  /** @type {Record<string, string | undefined>} */
+  const env = { ...process.env, ...testEnv, NODE_ENV: 'test', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  delete env.DATABASE_URL; // Specs make their own databases on TEST_PG_ADMIN_URL, never touch a dev one.
+  const child = (jest = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  }));
+  // Jest writes its results at the very end. A spec that leaks a handle (socket, timer) keeps Jest
+  // alive after that; do not let it hang CI, but say so.
+  const watchdog = setInterval(() => {
+    if (!existsSync(output)) return;
+    clearInterval(watchdog);
+    setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      console.error(
+        paint(
+          ['red', 'bold'],
+          `!!! Jest (${kind}) did not exit 10s after its last test: a spec leaves a handle open. Stopping it.`,
+        ),
+      );
+      child.kill('SIGKILL');
+    }, 10_000).unref();
+  }, 500);
+  /** @type {number} */
+  const code = await new Promise((done) => {
+    child.on('error', () => done(1));
+    child.on('close', (exitCode) => done(exitCode ?? 1));
+  });
+  clearInterval(watchdog);
+
+  if (!existsSync(output)) {
+    failed += 1;
+    report.push(paint('red', `${kind}: Jest did not produce results (exit ${code}); counted as 1 failure`));
+    return;
+  }
+  /** @type {{ numPassedTests: number, numFailedTests: number, numRuntimeErrorTestSuites: number, numPendingTests: number }} */
+  const results = JSON.parse(readFileSync(output, 'utf8'));
+  // A suite that could not run (syntax error, failing import, beforeAll outside tests) counts as failed.
+  let kindFailed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  if (code !== 0 && kindFailed === 0) kindFailed = 1; // Jest failed for a reason its counts do not show.
+  passed += results.numPassedTests;
+  failed += kindFailed;
+  const line = `${kind}: ${results.numPassedTests} passed, ${kindFailed} failed${results.numPendingTests ? `, ${results.numPendingTests} skipped` : ''}`;
+  report.push(kindFailed > 0 ? paint('red', line) : line);
+}
+
+function printSummary() {
+  section('Summary');
+  if (interrupted) report.push(paint('red', 'interrupted'));
+  if (passed === 0 && failed === 0) report.push(paint('red', 'no test ran'));
+  for (const line of report) console.log(line);
+  console.log(`${passed} passed, ${failed} failed`);
+}
+
+/**
+ * @param {string} message
+ * @param {number} code
+ * @returns {never}
+ */
+function finish(message, code) {
+  console.error(paint(['red', 'bold'], `!!! ${message}`));
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(code);
+}
+
+/**
+ * A run that was killed (say, a cancelled CI job) cannot stop its Kafka and MailDev or remove its
+ * folder; the next run does. (Its Postgres stops by itself when its parent goes away.)
+ */
+async function reclaimAbandonedRuns() {
+  if (!existsSync(runsDir)) return;
+  for (const file of readdirSync(runsDir)) {
+    const owner = Number(file.replace('.json', ''));
+    if (isAlive(owner)) continue;
+    const { workDir: abandoned } = JSON.parse(readFileSync(join(runsDir, file), 'utf8'));
+    await pidFile.reclaim(join(abandoned, 'kafka', 'broker.pid'), {
+      name: 'Kafka broker',
+      marker: abandoned,
+      log,
+    });
+    await pidFile.reclaim(join(abandoned, 'maildev', 'maildev.pid'), {
+      name: 'MailDev',
+      marker: abandoned,
+      log,
+    });
+    rmSync(abandoned, { recursive: true, force: true });
+    rmSync(join(runsDir, file), { force: true });
+  }
+}
