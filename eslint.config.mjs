@@ -15,8 +15,15 @@ const depConstraints = [
   { sourceTag: 'scope:po-intake', onlyDependOnLibsWithTags: ['scope:po-intake', 'scope:shared'] },
   { sourceTag: 'scope:reseller-intake', onlyDependOnLibsWithTags: ['scope:reseller-intake', 'scope:shared'] },
   { sourceTag: 'scope:tracking', onlyDependOnLibsWithTags: ['scope:tracking', 'scope:shared'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util', 'type:testing'],
+  },
+  // type:testing holds spec helpers; only specs import it (libs/testing is excluded from builds).
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util', 'type:testing'],
+  },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:data-access', 'type:testing'] },
@@ -36,16 +43,22 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
     },
   },
   {
-    files: ['**/*.spec.ts'],
+    files: ['**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
     // No focused or skipped tests may land.
     rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
       'no-restricted-properties': [
         'error',
         ...['describe', 'it', 'test'].flatMap((object) =>
-          ['only', 'skip', 'todo'].map((property) => ({ object, property, message: 'Focused/skipped tests must not land.' })),
+          ['only', 'skip', 'todo'].map((property) => ({
+            object,
+            property,
+            message: 'Focused/skipped tests must not land.',
+          })),
         ),
       ],
       'no-restricted-globals': ['error', 'xit', 'xdescribe', 'xtest', 'fit', 'fdescribe'],

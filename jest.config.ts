@@ -28,8 +28,20 @@ const shared = {
 const config: Config = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
-    { ...shared, displayName: 'int', testMatch: ['**/*.int.spec.ts'], setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'], slowTestThreshold: 30 },
-    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'], slowTestThreshold: 60 },
+    {
+      ...shared,
+      displayName: 'int',
+      testMatch: ['**/*.int.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'],
+      slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['**/*.e2e.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'],
+      slowTestThreshold: 60,
+    },
   ],
 };
 

@@ -18,7 +18,11 @@ import { WebhookMetrics } from './webhooks/webhook-metrics';
 export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(@Inject(StoreWebhookRuntime) private readonly runtime: StoreWebhookRuntime) {}
 
-  static register(config: StoreWebhookConfig, runtime: StoreWebhookRuntime, metrics: Registry): DynamicModule {
+  static register(
+    config: StoreWebhookConfig,
+    runtime: StoreWebhookRuntime,
+    metrics: Registry,
+  ): DynamicModule {
     return {
       module: AppModule,
       controllers: [StoreWebhookController, HealthController, MetricsController],

@@ -18,7 +18,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     item: SECRET_PATTERN,
     hint: 'one or more comma-separated whsec_<base64> secrets',
   });
-  const timestampToleranceSeconds = env.int('STORE_WEBHOOK_TOLERANCE_SECONDS', { default: 300, min: 1, max: 3600 });
+  const timestampToleranceSeconds = env.int('STORE_WEBHOOK_TOLERANCE_SECONDS', {
+    default: 300,
+    min: 1,
+    max: 3600,
+  });
   const retryAfterSeconds = env.int('RETRY_AFTER_SECONDS', { default: 5, min: 1, max: 3600 });
   env.done();
   const webhookKeys = secrets.map((secret, index) => {

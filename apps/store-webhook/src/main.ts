@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     openApi: {
       title: 'store-webhook',
       description:
-        'Receives the online store\'s signed checkout events (Standard Webhooks) and records each order as a ' +
+        "Receives the online store's signed checkout events (Standard Webhooks) and records each order as a " +
         'purchase (`purchase.recorded.v1` / `purchase.refunded.v1` on Kafka topic `purchases.v1`). ' +
         'Errors are RFC 9457 problem details.',
       version: '1.0.0',
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${SERVICE_NAME} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${SERVICE_NAME} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -62,9 +62,13 @@ describe('store-webhook crash safety (SIGKILL between commit and publish)', () =
   it('publishes after restart what was committed before the kill, and the inbox applies it once', async () => {
     // Kafka unreachable: the delivery commits (202) but cannot be published yet.
     const deadBroker = `127.0.0.1:${await freePort()}`;
-    const first = await startService('store-webhook', serviceEnv(db.url, [secret], { KAFKA_BROKERS: deadBroker }), {
-      waitFor: 'live',
-    });
+    const first = await startService(
+      'store-webhook',
+      serviceEnv(db.url, [secret], { KAFKA_BROKERS: deadBroker }),
+      {
+        waitFor: 'live',
+      },
+    );
     const answer = await deliver(first.url, secret, storeOrder(newOrderId()));
     expect(answer.status).toBe(202);
     const purchaseId = answer.body.purchaseId as string;
@@ -75,8 +79,13 @@ describe('store-webhook crash safety (SIGKILL between commit and publish)', () =
 
     // Restarted with Kafka back: the committed event goes out.
     const second = await startService('store-webhook', serviceEnv(db.url, [secret]));
-    await recorder.waitFor((records) => purchaseEvents(records, purchaseId).length === 1, 'the event after restart');
-    await eventually(() => (applied.includes(purchaseId) ? true : undefined), { what: 'the consumer to apply it' });
+    await recorder.waitFor(
+      (records) => purchaseEvents(records, purchaseId).length === 1,
+      'the event after restart',
+    );
+    await eventually(() => (applied.includes(purchaseId) ? true : undefined), {
+      what: 'the consumer to apply it',
+    });
     await eventually(async () => {
       const row = await queryOne<{ name: string } | undefined>(db.url, 'SELECT name FROM es_checkpoints');
       return row ? true : undefined;
@@ -87,7 +96,10 @@ describe('store-webhook crash safety (SIGKILL between commit and publish)', () =
     await second.kill();
     await queryOne(db.url, 'DELETE FROM es_checkpoints');
     const third = await startService('store-webhook', serviceEnv(db.url, [secret]));
-    await recorder.waitFor((records) => purchaseEvents(records, purchaseId).length === 2, 'the republished event');
+    await recorder.waitFor(
+      (records) => purchaseEvents(records, purchaseId).length === 2,
+      'the republished event',
+    );
     const [published, republished] = purchaseEvents(recorder.records, purchaseId);
     expect(republished!.id).toBe(published!.id);
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -33,7 +33,10 @@ describe('store-webhook while PostgreSQL is down', () => {
     await admin.end();
     const databaseUrl = postgres.adminUrl.replace(/\/postgres$/, '/store_webhook');
     recorder = await new TopicRecorder(testKafka('outage-e2e'), [topics.purchases]).start();
-    service = await startService('store-webhook', serviceEnv(databaseUrl, [secret], { RETRY_AFTER_SECONDS: '7' }));
+    service = await startService(
+      'store-webhook',
+      serviceEnv(databaseUrl, [secret], { RETRY_AFTER_SECONDS: '7' }),
+    );
   });
 
   afterAll(async () => {

@@ -12,7 +12,16 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@otl/testing';
-import { deliver, newOrderId, newSecret, post, purchaseEvents, queryOne, serviceEnv, storedCounts } from './support';
+import {
+  deliver,
+  newOrderId,
+  newSecret,
+  post,
+  purchaseEvents,
+  queryOne,
+  serviceEnv,
+  storedCounts,
+} from './support';
 
 describe('store-webhook (running service, real Postgres and Kafka)', () => {
   const secret = newSecret();
@@ -36,7 +45,10 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
 
   const eventsOf = (purchaseId: string) => purchaseEvents(recorder.records, purchaseId);
   const waitForEvents = (purchaseId: string, count: number) =>
-    recorder.waitFor((records) => purchaseEvents(records, purchaseId).length >= count, `${count} events of ${purchaseId}`);
+    recorder.waitFor(
+      (records) => purchaseEvents(records, purchaseId).length >= count,
+      `${count} events of ${purchaseId}`,
+    );
   /** Lets the forwarder publish anything it (wrongly) still would. */
   const settle = () => delay(750);
 
@@ -52,7 +64,11 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     const events = eventsOf(purchaseId);
     expect(events).toHaveLength(1);
     const [event] = events;
-    expect(event).toMatchObject({ type: 'purchase.recorded.v1', subject: purchaseId, source: '/store-webhook' });
+    expect(event).toMatchObject({
+      type: 'purchase.recorded.v1',
+      subject: purchaseId,
+      source: '/store-webhook',
+    });
     expect(event!.data).toMatchObject({
       purchaseId,
       channel: 'store',
@@ -119,7 +135,9 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
 
   it('records one purchase for 20 concurrent deliveries of one order', async () => {
     const orderId = newOrderId();
-    const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(service.url, secret, storeOrder(orderId))));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => deliver(service.url, secret, storeOrder(orderId))),
+    );
     expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([202]));
     const purchaseIds = new Set(answers.map((answer) => answer.body.purchaseId));
     expect(purchaseIds.size).toBe(1);
@@ -132,26 +150,43 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
   it('accepts the secret being rotated in, and any one valid entry among several', async () => {
     const body = JSON.stringify(storeOrder(newOrderId()));
     const signedWithNext = signStoreWebhook(nextSecret, body);
-    const signedWithOld = signStoreWebhook(secret, body, { id: signedWithNext['webhook-id'], timestamp: Number(signedWithNext['webhook-timestamp']) });
+    const signedWithOld = signStoreWebhook(secret, body, {
+      id: signedWithNext['webhook-id'],
+      timestamp: Number(signedWithNext['webhook-timestamp']),
+    });
     const both = `${signedWithOld['webhook-signature']} ${signedWithNext['webhook-signature']}`;
     expect((await post(service.url, body, signedWithNext)).status).toBe(202);
-    expect((await post(service.url, body, { ...signedWithNext, 'webhook-signature': both })).status).toBe(202);
+    expect((await post(service.url, body, { ...signedWithNext, 'webhook-signature': both })).status).toBe(
+      202,
+    );
   });
 
   describe('refuses unauthenticated deliveries and stores nothing', () => {
     const now = () => Math.floor(Date.now() / 1000);
     const body = () => JSON.stringify(storeOrder(newOrderId()));
     const cases: [string, () => Record<string, string> & { body?: string }][] = [
-      ['a wrong signature', () => ({ ...signStoreWebhook(secret, body()), 'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64') })],
+      [
+        'a wrong signature',
+        () => ({
+          ...signStoreWebhook(secret, body()),
+          'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64'),
+        }),
+      ],
       ['a signature by an unknown (rotated-out) secret', () => signStoreWebhook(newSecret(), body())],
-      ['no signature header', () => {
-        const { 'webhook-signature': _omitted, ...rest } = signStoreWebhook(secret, body());
-        return rest;
-      }],
-      ['no webhook-id header', () => {
-        const { 'webhook-id': _omitted, ...rest } = signStoreWebhook(secret, body());
-        return rest;
-      }],
+      [
+        'no signature header',
+        () => {
+          const { 'webhook-signature': _omitted, ...rest } = signStoreWebhook(secret, body());
+          return rest;
+        },
+      ],
+      [
+        'no webhook-id header',
+        () => {
+          const { 'webhook-id': _omitted, ...rest } = signStoreWebhook(secret, body());
+          return rest;
+        },
+      ],
       ['a timestamp 6 minutes old', () => signStoreWebhook(secret, body(), { timestamp: now() - 6 * 60 })],
       ['a timestamp 6 minutes ahead', () => signStoreWebhook(secret, body(), { timestamp: now() + 6 * 60 })],
       ['a signature over another body', () => signStoreWebhook(secret, body())],
@@ -163,7 +198,11 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
       const answer = await post(service.url, body(), headers);
       expect(answer.status).toBe(401);
       expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(answer.body).toMatchObject({ status: 401, title: expect.any(String), detail: expect.any(String) });
+      expect(answer.body).toMatchObject({
+        status: 401,
+        title: expect.any(String),
+        detail: expect.any(String),
+      });
       expect(await storedCounts(db.url)).toEqual(before);
     });
   });
@@ -176,7 +215,10 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
       return order;
     };
     const item = (change: Record<string, unknown>) =>
-      withData((data) => (data.items = [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '1249.00', ...change }]));
+      withData(
+        (data) =>
+          (data.items = [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '1249.00', ...change }]),
+      );
     const cases: [string, unknown, string][] = [
       ['no type', { data: valid().data }, 'type'],
       ['no data', { type: 'order.completed' }, 'data'],
@@ -185,11 +227,23 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
       ['an empty orderId', withData((data) => (data.orderId = '')), 'data.orderId'],
       ['a numeric orderId', withData((data) => (data.orderId = 100234)), 'data.orderId'],
       ['completedAt not a date', withData((data) => (data.completedAt = 'yesterday')), 'data.completedAt'],
-      ['completedAt not in UTC', withData((data) => (data.completedAt = '2026-11-27T10:00:00+02:00')), 'data.completedAt'],
+      [
+        'completedAt not in UTC',
+        withData((data) => (data.completedAt = '2026-11-27T10:00:00+02:00')),
+        'data.completedAt',
+      ],
       ['a lowercase currency', withData((data) => (data.currency = 'usd')), 'data.currency'],
       ['no customer', withData((data) => delete data.customer), 'data.customer'],
-      ['a malformed email', withData((data) => (data.customer = { email: 'ana.lima@', name: 'Ana', company: null })), 'data.customer.email'],
-      ['a customer without name', withData((data) => (data.customer = { email: 'ana@example.com', company: null })), 'data.customer.name'],
+      [
+        'a malformed email',
+        withData((data) => (data.customer = { email: 'ana.lima@', name: 'Ana', company: null })),
+        'data.customer.email',
+      ],
+      [
+        'a customer without name',
+        withData((data) => (data.customer = { email: 'ana@example.com', company: null })),
+        'data.customer.name',
+      ],
       ['no items', withData((data) => (data.items = [])), 'data.items'],
       ['items not a list', withData((data) => (data.items = { sku: 'X' })), 'data.items'],
       ['quantity 0', item({ quantity: 0 }), 'data.items[0].quantity'],
@@ -200,8 +254,16 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
       ['a SKU with spaces', item({ sku: 'BARCODE JS' }), 'data.items[0].sku'],
       ['an unknown field in data', withData((data) => (data.coupon = 'X')), 'data.coupon'],
       ['an unknown field in an item', item({ color: 'blue' }), 'data.items[0].color'],
-      ['a NUL character', withData((data) => (data.customer = { email: 'ana@example.com', name: 'Ana\u0000', company: null })), 'data.customer.name'],
-      ['a refund without refundedAt', { type: 'order.refunded', data: { orderId: 'ST-1', reason: null } }, 'data.refundedAt'],
+      [
+        'a NUL character',
+        withData((data) => (data.customer = { email: 'ana@example.com', name: 'Ana\u0000', company: null })),
+        'data.customer.name',
+      ],
+      [
+        'a refund without refundedAt',
+        { type: 'order.refunded', data: { orderId: 'ST-1', reason: null } },
+        'data.refundedAt',
+      ],
     ];
 
     it.each(cases)('400 for %s', async (_, payload, field) => {
@@ -234,18 +296,26 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
 
   it('acknowledges and keeps a type it does not handle, publishing nothing', async () => {
     const before = await storedCounts(db.url);
-    const answer = await deliver(service.url, secret, { type: 'customer.updated', data: { id: randomUUID() } });
+    const answer = await deliver(service.url, secret, {
+      type: 'customer.updated',
+      data: { id: randomUUID() },
+    });
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({ status: 'ignored', type: 'customer.updated' });
     expect(await storedCounts(db.url)).toEqual({ events: before.events, deliveries: before.deliveries + 1 });
   });
 
   it('records an order with a SKU missing from the catalog', async () => {
-    const order = storeOrder(newOrderId(), { items: [{ sku: 'NEW-PRODUCT-2027', quantity: 1, unitPrice: '10.00' }], total: '10.00' });
+    const order = storeOrder(newOrderId(), {
+      items: [{ sku: 'NEW-PRODUCT-2027', quantity: 1, unitPrice: '10.00' }],
+      total: '10.00',
+    });
     const answer = await deliver(service.url, secret, order);
     expect(answer.status).toBe(202);
     await waitForEvents(answer.body.purchaseId as string, 1);
-    expect(eventsOf(answer.body.purchaseId as string)[0]!.data).toMatchObject({ items: [{ sku: 'NEW-PRODUCT-2027' }] });
+    expect(eventsOf(answer.body.purchaseId as string)[0]!.data).toMatchObject({
+      items: [{ sku: 'NEW-PRODUCT-2027' }],
+    });
   });
 
   it('keeps a refund that arrives before its order and applies it when the order arrives', async () => {
@@ -261,21 +331,32 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     await waitForEvents(purchaseId, 2);
     const events = eventsOf(purchaseId);
     expect(events.map((event) => event.type)).toEqual(['purchase.recorded.v1', 'purchase.refunded.v1']);
-    expect(events[1]!.data).toMatchObject({ purchaseId, channel: 'store', externalRef: orderId, reason: 'customer request' });
+    expect(events[1]!.data).toMatchObject({
+      purchaseId,
+      channel: 'store',
+      externalRef: orderId,
+      reason: 'customer request',
+    });
   });
 
   it('refunds a recorded order once, however often the refund arrives', async () => {
     const orderId = newOrderId();
     const { body } = await deliver(service.url, secret, storeOrder(orderId));
     const purchaseId = body.purchaseId as string;
-    const refunds = [await deliver(service.url, secret, storeRefund(orderId)), await deliver(service.url, secret, storeRefund(orderId))];
+    const refunds = [
+      await deliver(service.url, secret, storeRefund(orderId)),
+      await deliver(service.url, secret, storeRefund(orderId)),
+    ];
     expect(refunds.map((refund) => [refund.status, refund.body.purchaseId])).toEqual([
       [202, purchaseId],
       [202, purchaseId],
     ]);
     await waitForEvents(purchaseId, 2);
     await settle();
-    expect(eventsOf(purchaseId).map((event) => event.type)).toEqual(['purchase.recorded.v1', 'purchase.refunded.v1']);
+    expect(eventsOf(purchaseId).map((event) => event.type)).toEqual([
+      'purchase.recorded.v1',
+      'purchase.refunded.v1',
+    ]);
   });
 
   it('serves health, metrics and its OpenAPI document', async () => {
@@ -286,7 +367,9 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/webhooks\/store"[^}]*status="202"/);
     expect(metrics).toMatch(/store_webhook_deliveries_total\{[^}]*result="accepted"/);
     expect(metrics).toMatch(/forwarder_lag_seconds/);
-    const openApi = (await (await fetch(`${service.url}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    const openApi = (await (await fetch(`${service.url}/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(openApi.paths)).toContain('/v1/webhooks/store');
   });
 });

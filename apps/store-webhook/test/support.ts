@@ -22,10 +22,19 @@ export async function post(
 ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const response = await fetch(`${url}/v1/webhooks/store`, { method: 'POST', headers, body });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: response.headers,
+  };
 }
 
-export function deliver(url: string, secret: string, payload: unknown, options: { id?: string; timestamp?: number } = {}) {
+export function deliver(
+  url: string,
+  secret: string,
+  payload: unknown,
+  options: { id?: string; timestamp?: number } = {},
+) {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   return post(url, body, signStoreWebhook(secret, body, options));
 }

@@ -72,7 +72,10 @@ describe('EventStore (real Postgres)', () => {
     const stream = streamId();
     await append(stream, 0, 'created', 'changed');
     await expect(append(stream, 1, 'late')).rejects.toBeInstanceOf(ConcurrencyError);
-    expect((await store.readStream(stream)).events.map((event) => event.type)).toEqual(['created', 'changed']);
+    expect((await store.readStream(stream)).events.map((event) => event.type)).toEqual([
+      'created',
+      'changed',
+    ]);
   });
 
   it('refuses to append to a stream the transaction did not lock', async () => {
@@ -151,6 +154,8 @@ describe('EventStore (real Postgres)', () => {
       }),
     );
     const log = (await readGlobalLog(pool, start, 1000)).filter((event) => event.streamId === stream);
-    expect(log.map((event) => event.streamPosition)).toEqual(Array.from({ length: 20 }, (_, index) => index + 2));
+    expect(log.map((event) => event.streamPosition)).toEqual(
+      Array.from({ length: 20 }, (_, index) => index + 2),
+    );
   });
 });

@@ -116,7 +116,9 @@ export class EventStore {
 
   async transaction<T>(options: TransactionOptions, work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const locks = [...new Set(options.lockStreams)].map(advisoryKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const locks = [...new Set(options.lockStreams)]
+      .map(advisoryKey)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let released = false;
     try {
       // One round trip: BEGIN, the stream locks (integer keys) and, if asked, the locked
@@ -126,13 +128,18 @@ export class EventStore {
       const statements = [
         'BEGIN',
         ...locks.map((key) => `SELECT pg_advisory_xact_lock(${key})`),
-        ...streams.map((id) => `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = ${client.escapeLiteral(id)} ORDER BY es_events.stream_position`),
+        ...streams.map(
+          (id) =>
+            `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = ${client.escapeLiteral(id)} ORDER BY es_events.stream_position`,
+        ),
         ...reads.map((read) => inline(read, client)),
       ];
       const results = await client.query(statements.join(';\n'));
       const all = (Array.isArray(results) ? results : [results]) as unknown as { rows: EventRow[] }[];
       const fetched = all.slice(all.length - streams.length - reads.length);
-      const prefetched = new Map(streams.map((id, index) => [id, toSlice(fetched[index]!.rows)] as const));
+      const prefetched = new Map(
+        streams.map((id, index) => [id, toSlice(fetched[index]?.rows ?? [])] as const),
+      );
       const tx = new EventTransaction(client, new Set(options.lockStreams), prefetched);
       tx.alsoRead = fetched.slice(streams.length).map((result) => result.rows);
       const result = await work(tx);
@@ -182,7 +189,11 @@ export class EventTransaction implements Sql {
    * Appends after `expectedVersion` (0: the stream must not exist yet).
    * Throws ConcurrencyError when another writer got there first.
    */
-  async appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+  async appendToStream(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+  ): Promise<StoredEvent[]> {
     const statement = this.appendStatement(streamId, expectedVersion, events);
     if (!statement) return [];
     try {
@@ -203,12 +214,13 @@ export class EventTransaction implements Sql {
     const sendable = statements.filter((statement): statement is Statement => statement !== null);
     const text = [...sendable.map((statement) => inline(statement, this.client)), 'COMMIT'].join(';\n');
     try {
-      const results = (await this.client.query(text)) as unknown as { rows: QueryResultRow[] }[] | { rows: QueryResultRow[] };
+      const results = (await this.client.query(text)) as unknown as
+        { rows: QueryResultRow[] }[] | { rows: QueryResultRow[] };
       this.committed = true;
       return Array.isArray(results) ? results.slice(0, sendable.length) : [];
     } catch (error) {
-      const append = sendable.find((statement) => statement.append);
-      throw append ? asConcurrencyError(error, append.append!.streamId, append.append!.expectedVersion) : error;
+      const append = sendable.find((statement) => statement.append)?.append;
+      throw append ? asConcurrencyError(error, append.streamId, append.expectedVersion) : error;
     }
   }
 

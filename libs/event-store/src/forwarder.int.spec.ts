@@ -65,7 +65,11 @@ describe('Forwarder (real Postgres and Kafka)', () => {
       route: (event) =>
         event.type === 'internal'
           ? null
-          : { topic, key: String(event.metadata.subject), value: JSON.stringify({ id: event.eventId, type: event.type }) },
+          : {
+              topic,
+              key: String(event.metadata.subject),
+              value: JSON.stringify({ id: event.eventId, type: event.type }),
+            },
     });
     forwarders.push(instance);
     instance.start();
@@ -119,7 +123,11 @@ describe('Forwarder (real Postgres and Kafka)', () => {
     release();
     await slowTx;
     await recorder.waitFor((records) => records.filter((record) => record.value.includes(tag)).length === 3);
-    expect(typesOnKafka().filter((type) => type.endsWith(tag))).toEqual([`slow-${tag}`, `fast1-${tag}`, `fast2-${tag}`]);
+    expect(typesOnKafka().filter((type) => type.endsWith(tag))).toEqual([
+      `slow-${tag}`,
+      `fast1-${tag}`,
+      `fast2-${tag}`,
+    ]);
   });
 
   it('runs one active forwarder per name; a standby takes over without republishing', async () => {

@@ -103,9 +103,10 @@ export class Forwarder {
       let client: PoolClient | undefined;
       try {
         client = await this.options.pool.connect();
-        const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
-          advisoryKey(`forwarder:${name}`).toString(),
-        ]);
+        const lock = await client.query<{ locked: boolean }>(
+          'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+          [advisoryKey(`forwarder:${name}`).toString()],
+        );
         if (!lock.rows[0]?.locked) {
           client.release();
           client = undefined;
@@ -124,7 +125,10 @@ export class Forwarder {
         logger.info({ forwarder: name }, 'forwarder active');
         await this.forwardUntilStopped(client);
       } catch (error) {
-        logger.error({ forwarder: name, ...errorFields(error) }, 'forwarder lost its database session; retrying');
+        logger.error(
+          { forwarder: name, ...errorFields(error) },
+          'forwarder lost its database session; retrying',
+        );
         await sleep(1000);
       } finally {
         this.active = false;
@@ -151,11 +155,14 @@ export class Forwarder {
         publishFailures = 0;
       } catch (error) {
         publishFailures++;
-        logger.error({ forwarder: name, ...errorFields(error), attempt: publishFailures }, 'publishing to Kafka failed');
+        logger.error(
+          { forwarder: name, ...errorFields(error), attempt: publishFailures },
+          'publishing to Kafka failed',
+        );
         await sleep(Math.min(200 * 2 ** publishFailures, 10_000));
         continue;
       }
-      checkpoint = checkpointOf(batch[batch.length - 1]!);
+      checkpoint = checkpointOf(batch[batch.length - 1] as StoredEvent);
       await saveCheckpoint(client, name, checkpoint);
       this.checkpoint = checkpoint;
       logger.debug({ forwarder: name, events: batch.length, checkpoint }, 'forwarded batch');

@@ -117,7 +117,10 @@ describe('InboxConsumer (real Postgres and Kafka)', () => {
     try {
       const end = await admin.fetchTopicOffsets(topic);
       await eventually(async () => {
-        const [committed] = await admin.fetchOffsets({ groupId: (consumer as unknown as { options: { name: string } }).options.name, topics: [topic] });
+        const [committed] = await admin.fetchOffsets({
+          groupId: (consumer as unknown as { options: { name: string } }).options.name,
+          topics: [topic],
+        });
         return committed!.partitions[0]!.offset === end[0]!.offset ? true : undefined;
       });
     } finally {

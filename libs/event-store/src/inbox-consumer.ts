@@ -33,7 +33,10 @@ export interface InboxConsumerOptions<E> {
   partitionsConsumedConcurrently?: number;
   /** Where a new consumer group starts: the whole topic (default) or only new records. */
   fromBeginning?: boolean;
-  onProcessed?(outcome: 'applied' | 'duplicate' | 'dead-lettered', message: InboxMessage<E> | undefined): void;
+  onProcessed?(
+    outcome: 'applied' | 'duplicate' | 'dead-lettered',
+    message: InboxMessage<E> | undefined,
+  ): void;
 }
 
 export const dlqTopicFor = (topic: string) => `${topic}.dlq`;
@@ -63,7 +66,9 @@ export class InboxConsumer<E> {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachMessage: async ({ topic, partition, message }) => {
         await this.process(topic, partition, message);
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await consumer.commitOffsets([
+          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
       },
     });
     // Resolve once partitions are assigned, so callers know records from now on are seen.
@@ -91,7 +96,7 @@ export class InboxConsumer<E> {
 
     const maxAttempts = this.options.maxAttempts ?? 5;
     const base = this.options.retryBaseMs ?? 200;
-    for (let attempt = 1, outage = 0; ; ) {
+    for (let attempt = 1, outage = 0; ;) {
       if (this.stopping) throw new Error('consumer stopping; record left uncommitted for redelivery');
       try {
         const outcome = await this.applyOnce(parsed);
@@ -118,19 +123,28 @@ export class InboxConsumer<E> {
 
   private applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
     const { id, type } = this.options.identify(message.event);
-    return this.options.store.transaction({ lockStreams: this.options.streamsOf(message.event) }, async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+    return this.options.store.transaction(
+      { lockStreams: this.options.streamsOf(message.event) },
+      async (tx) => {
+        const inserted = await tx.query(
+          `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [this.options.name, id, type, message.topic, message.partition, message.offset],
-      );
-      if (inserted.rowCount === 0) return 'duplicate';
-      await this.options.handle(message.event, tx, message);
-      return 'applied';
-    });
+          [this.options.name, id, type, message.topic, message.partition, message.offset],
+        );
+        if (inserted.rowCount === 0) return 'duplicate';
+        await this.options.handle(message.event, tx, message);
+        return 'applied';
+      },
+    );
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number) {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ) {
     const { err } = errorFields(error);
     this.options.logger.error(
       { consumer: this.options.name, topic, partition, offset: message.offset, attempts, err },

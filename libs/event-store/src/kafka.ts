@@ -22,7 +22,8 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
         const fields = { kafka: namespace, ...extra };
         // Delivery is at-least-once by design (consumers dedupe on event id), so bounded
         // producer retries are intended, not a lost exactly-once guarantee.
-        if (message.startsWith('Limiting retries for the idempotent producer')) return logger.debug(fields, message);
+        if (message.startsWith('Limiting retries for the idempotent producer'))
+          return logger.debug(fields, message);
         if (level <= logLevel.ERROR) logger.error(fields, message);
         else if (level === logLevel.WARN) logger.warn(fields, message);
         else logger.debug(fields, message);
@@ -34,7 +35,11 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
  * Creates the topics explicitly (kafkajs on KRaft fails when it subscribes to a topic
  * that auto-creation is still making) and waits until their metadata is served.
  */
-export async function ensureTopics(kafka: Kafka, topics: readonly string[], numPartitions: number): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  numPartitions: number,
+): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {

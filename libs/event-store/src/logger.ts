@@ -6,12 +6,15 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const ignore = () => undefined;
+export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 
 export function errorFields(error: unknown): { err: { name: string; message: string; code?: string } } {
   if (error instanceof Error) {
     const code = (error as Error & { code?: unknown }).code;
-    return { err: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) } };
+    return {
+      err: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) },
+    };
   }
   return { err: { name: 'NonError', message: String(error) } };
 }

@@ -13,7 +13,8 @@ export function publicEventRouter(source: string) {
   return (event: StoredEvent): KafkaRecord | null => {
     if (!isPublicEventType(event.type)) return null;
     const subject = event.metadata.subject;
-    if (typeof subject !== 'string') throw new Error(`public event ${event.eventId} has no subject in its metadata`);
+    if (typeof subject !== 'string')
+      throw new Error(`public event ${event.eventId} has no subject in its metadata`);
     const cloudEvent = toCloudEvent({
       id: event.eventId,
       source,
@@ -24,7 +25,8 @@ export function publicEventRouter(source: string) {
     });
     assertValidEvent(cloudEvent);
     const headers: Record<string, string> = { 'ce-id': event.eventId, 'ce-type': event.type };
-    if (typeof event.metadata.correlationId === 'string') headers[CORRELATION_HEADER] = event.metadata.correlationId;
+    if (typeof event.metadata.correlationId === 'string')
+      headers[CORRELATION_HEADER] = event.metadata.correlationId;
     return { topic: topicOf[event.type], key: subject, value: JSON.stringify(cloudEvent), headers };
   };
 }

@@ -32,7 +32,11 @@ export class EventPublisher {
   private notifyScheduled = false;
 
   constructor(private readonly options: EventPublisherOptions) {
-    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     this.admin = options.kafka.admin();
   }
 

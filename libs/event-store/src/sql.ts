@@ -2,7 +2,10 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 
 /** The one thing the event store needs from a connection: run a parameterised statement. */
 export interface Sql {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export type { Pool, PoolClient };

@@ -36,7 +36,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   if (options.jsonBodyAsBuffer) {
     const fastify = adapter.getInstance();
     fastify.removeContentTypeParser('application/json');
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
   }
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     bodyParser: !options.jsonBodyAsBuffer,
@@ -65,7 +67,12 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
 }
 
 /** Listens and logs where; returns the bound address. */
-export async function listen(app: INestApplication, port: number, host: string, logger: Logger): Promise<string> {
+export async function listen(
+  app: INestApplication,
+  port: number,
+  host: string,
+  logger: Logger,
+): Promise<string> {
   await app.listen(port, host);
   const url = await app.getUrl();
   logger.info({ url, docs: `${url}/docs` }, 'listening');

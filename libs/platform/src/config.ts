@@ -44,8 +44,13 @@ export class EnvReader {
       this.problems.push(`${name} must be an integer, got "${value}"`);
       return NaN;
     }
-    if ((options.min !== undefined && parsed < options.min) || (options.max !== undefined && parsed > options.max)) {
-      this.problems.push(`${name} must be between ${options.min ?? '-∞'} and ${options.max ?? '∞'}, got ${parsed}`);
+    if (
+      (options.min !== undefined && parsed < options.min) ||
+      (options.max !== undefined && parsed > options.max)
+    ) {
+      this.problems.push(
+        `${name} must be between ${options.min ?? '-∞'} and ${options.max ?? '∞'}, got ${parsed}`,
+      );
     }
     return parsed;
   }
@@ -66,7 +71,8 @@ export class EnvReader {
 
   list(name: string, options: { default?: string[]; item?: RegExp; hint?: string } = {}): string[] {
     const value = this.raw(name);
-    if (value === undefined) return this.missing(name, options.default, options.hint ?? 'a comma-separated list');
+    if (value === undefined)
+      return this.missing(name, options.default, options.hint ?? 'a comma-separated list');
     const items = value
       .split(',')
       .map((item) => item.trim())
@@ -83,7 +89,8 @@ export class EnvReader {
   oneOf<T extends string>(name: string, values: readonly T[], fallback?: T): T {
     const value = this.raw(name);
     if (value === undefined) return this.missing(name, fallback, values.join('|'));
-    if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}, got "${value}"`);
+    if (!values.includes(value as T))
+      this.problems.push(`${name} must be one of ${values.join(', ')}, got "${value}"`);
     return value as T;
   }
 

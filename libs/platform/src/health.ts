@@ -15,7 +15,9 @@ async function withTimeout(check: ReadinessCheck, ms: number): Promise<[string, 
   try {
     await Promise.race([
       check.check(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+      ),
     ]);
     return [check.name, 'up'];
   } catch (error) {
@@ -40,7 +42,9 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Ready only when the database and Kafka are reachable' })
   async ready(@Res() reply: FastifyReply) {
-    const results = Object.fromEntries(await Promise.all(this.checks.map((check) => withTimeout(check, 2000))));
+    const results = Object.fromEntries(
+      await Promise.all(this.checks.map((check) => withTimeout(check, 2000))),
+    );
     const ready = Object.values(results).every((result) => result === 'up');
     void reply.status(ready ? 200 : 503).send({ status: ready ? 'up' : 'down', checks: results });
   }

@@ -35,7 +35,14 @@ export function createLogger(service: string, level: string): Logger {
       return correlationId ? { correlationId } : {};
     },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'password', '*.password', 'token', '*.token'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+      ],
       censor: '[redacted]',
     },
   });
@@ -46,8 +53,12 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace', message: unknown, rest: unknown[]) {
-    const contextName = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
-    this.logger[level]({ context: contextName }, typeof message === 'string' ? message : JSON.stringify(message));
+    const contextName =
+      typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    this.logger[level](
+      { context: contextName },
+      typeof message === 'string' ? message : JSON.stringify(message),
+    );
   }
 
   log(message: unknown, ...rest: unknown[]) {

@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Catch,
-  HttpException,
-  HttpStatus,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -41,7 +35,13 @@ export class ProblemException extends HttpException {
 
   toProblem(): ProblemDetails {
     const { headers: _headers, ...extensions } = this.extras;
-    return { type: TYPE_BASE + this.code, title: this.title, status: this.getStatus(), detail: this.detail, ...extensions };
+    return {
+      type: TYPE_BASE + this.code,
+      title: this.title,
+      status: this.getStatus(),
+      detail: this.detail,
+      ...extensions,
+    };
   }
 }
 
@@ -67,19 +67,29 @@ function fromStatus(status: number, detail: string): ProblemDetails {
 }
 
 /** Errors thrown by Fastify itself before a handler runs (body parsing, size limits). */
-function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): ProblemDetails | undefined {
+function fromFastifyError(error: {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}): ProblemDetails | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return fromStatus(413, 'The request body is larger than this endpoint accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return fromStatus(415, 'Send the body as application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { ...fromStatus(400, 'The request body is empty.'), errors: [{ field: '', message: 'body is required' }] };
+      return {
+        ...fromStatus(400, 'The request body is empty.'),
+        errors: [{ field: '', message: 'body is required' }],
+      };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return fromStatus(400, 'Content-Length does not match the body.');
     default:
       if (error.statusCode === 400 && /JSON/i.test(error.message)) {
-        return { ...fromStatus(400, 'The request body is not valid JSON.'), errors: [{ field: '', message: error.message }] };
+        return {
+          ...fromStatus(400, 'The request body is not valid JSON.'),
+          errors: [{ field: '', message: error.message }],
+        };
       }
       return undefined;
   }
@@ -105,7 +115,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       problem = fastify ?? fromStatus(exception.getStatus(), exception.message);
     } else {
       const fastify =
-        exception instanceof Error ? fromFastifyError(exception as Error & { code?: string; statusCode?: number }) : undefined;
+        exception instanceof Error
+          ? fromFastifyError(exception as Error & { code?: string; statusCode?: number })
+          : undefined;
       if (fastify) {
         problem = fastify;
       } else {
@@ -119,7 +131,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         };
       }
     }
-    void reply.status(problem.status).headers(headers).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    void reply
+      .status(problem.status)
+      .headers(headers)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(problem);
   }
 }
 

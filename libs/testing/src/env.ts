@@ -2,7 +2,9 @@
 export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is not set: run the suite through \`npm test\`, which starts Postgres, Kafka and MailDev`);
+    throw new Error(
+      `${name} is not set: run the suite through \`npm test\`, which starts Postgres, Kafka and MailDev`,
+    );
   }
   return value;
 }

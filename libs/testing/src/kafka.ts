@@ -10,7 +10,10 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions })),
+    });
     await admin.fetchTopicMetadata({ topics });
   } finally {
     await admin.disconnect();
@@ -70,7 +73,8 @@ export class TopicRecorder {
 function toRecord(topic: string, partition: number, message: KafkaMessage): ReceivedRecord {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+    if (value !== undefined)
+      headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
   }
   return {
     topic,

@@ -16,7 +16,9 @@ function withDatabase(url: string, database: string): string {
 /** A fresh, empty database on the test server, one per spec file. */
 export async function createTestDatabase(prefix = 'spec'): Promise<TestDatabase> {
   const adminUrl = requireEnv('TEST_PG_ADMIN_URL');
-  const name = uniqueName(prefix).replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+  const name = uniqueName(prefix)
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 60);
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -40,11 +40,21 @@ export async function startService(
 ): Promise<RunningService> {
   const chosenPort = port ?? (await freePort());
   const main = join(ROOT, 'dist', 'out-tsc', 'apps', name, 'src', 'main.js');
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'tools', 'runtime', 'register-aliases.cjs'), main], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(chosenPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(ROOT, 'tools', 'runtime', 'register-aliases.cjs'), main],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        ...env,
+        PORT: String(chosenPort),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -4,7 +4,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 export function signStoreWebhook(
   secret: string,
   body: string,
-  { id = `msg_${randomUUID()}`, timestamp = Math.floor(Date.now() / 1000) }: { id?: string; timestamp?: number } = {},
+  {
+    id = `msg_${randomUUID()}`,
+    timestamp = Math.floor(Date.now() / 1000),
+  }: { id?: string; timestamp?: number } = {},
 ): Record<string, string> {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');

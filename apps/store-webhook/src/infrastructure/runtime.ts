@@ -72,7 +72,11 @@ export class StoreWebhookRuntime {
     ];
   }
 
-  static async start(config: StoreWebhookConfig, logger: Logger, metrics: Registry): Promise<StoreWebhookRuntime> {
+  static async start(
+    config: StoreWebhookConfig,
+    logger: Logger,
+    metrics: Registry,
+  ): Promise<StoreWebhookRuntime> {
     const dataSource = createDataSource({
       url: config.databaseUrl,
       migrations: [StoreWebhookDeliveries1764230500000],

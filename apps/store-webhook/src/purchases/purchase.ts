@@ -62,8 +62,16 @@ export function evolve(state: PurchaseState, event: PurchaseEvent): PurchaseStat
   }
 }
 
-function refunded(purchaseId: string, orderId: string, refundedAt: string, reason: string | null): PurchaseEvent {
-  return { type: 'purchase.refunded.v1', data: { purchaseId, channel: 'store', externalRef: orderId, refundedAt, reason } };
+function refunded(
+  purchaseId: string,
+  orderId: string,
+  refundedAt: string,
+  reason: string | null,
+): PurchaseEvent {
+  return {
+    type: 'purchase.refunded.v1',
+    data: { purchaseId, channel: 'store', externalRef: orderId, refundedAt, reason },
+  };
 }
 
 export function decide(command: PurchaseCommand, state: PurchaseState): PurchaseEvent[] {
@@ -79,7 +87,11 @@ export function decide(command: PurchaseCommand, state: PurchaseState): Purchase
           channel: 'store',
           externalRef: order.orderId,
           resellerId: null,
-          customer: { email: order.customer.email, name: order.customer.name, company: order.customer.company },
+          customer: {
+            email: order.customer.email,
+            name: order.customer.name,
+            company: order.customer.company,
+          },
           items: order.items.map((item, line) => ({
             itemId: itemIdFor(purchaseId, line),
             sku: item.sku,
@@ -110,10 +122,13 @@ export function decide(command: PurchaseCommand, state: PurchaseState): Purchase
         case 'refund-held':
           return [];
         case 'recorded':
-          return state.refunded ? [] : [refunded(purchaseId, refund.orderId, refund.refundedAt, refund.reason)];
+          return state.refunded
+            ? []
+            : [refunded(purchaseId, refund.orderId, refund.refundedAt, refund.reason)];
       }
     }
   }
 }
 
-export const rebuild = (events: readonly PurchaseEvent[]): PurchaseState => events.reduce(evolve, initialState);
+export const rebuild = (events: readonly PurchaseEvent[]): PurchaseState =>
+  events.reduce(evolve, initialState);

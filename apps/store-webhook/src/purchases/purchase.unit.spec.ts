@@ -38,7 +38,13 @@ const recorded: PurchaseEvent = {
 const refund = { orderId: 'ST-100234', refundedAt: '2026-11-28T09:00:00Z', reason: 'customer request' };
 const refunded: PurchaseEvent = {
   type: 'purchase.refunded.v1',
-  data: { purchaseId, channel: 'store', externalRef: 'ST-100234', refundedAt: refund.refundedAt, reason: refund.reason },
+  data: {
+    purchaseId,
+    channel: 'store',
+    externalRef: 'ST-100234',
+    refundedAt: refund.refundedAt,
+    reason: refund.reason,
+  },
 };
 const held: PurchaseEvent = {
   type: 'store.refund-held.v1',
@@ -67,7 +73,9 @@ describe('store purchase decider', () => {
 
 describe('ids', () => {
   it('computes RFC 9562 version 5 UUIDs (known answer: DNS namespace, "www.example.com")', () => {
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
   });
 
   it('gives one purchase per store order and distinct items per line', () => {

@@ -11,7 +11,11 @@ export type StoreWebhookPayload =
 
 function validated<T extends object>(dto: new () => T, body: object): T {
   const instance = plainToInstance(dto, body);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
   if (errors.length > 0) {
     const fieldErrors = flattenValidationErrors(errors);
     const fields = [...new Set(fieldErrors.map((error) => error.field))].join(', ');
@@ -37,7 +41,9 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
   }
   const type = (body as { type?: unknown }).type;
   if (typeof type !== 'string' || type.length === 0 || type.length > 200) {
-    throw badRequest('Invalid field: type', [{ field: 'type', message: 'must be a non-empty string (the event type)' }]);
+    throw badRequest('Invalid field: type', [
+      { field: 'type', message: 'must be a non-empty string (the event type)' },
+    ]);
   }
   switch (type) {
     case 'order.completed': {
@@ -49,7 +55,11 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
           orderId: data.orderId,
           completedAt: data.completedAt,
           currency: data.currency,
-          customer: { email: data.customer.email, name: data.customer.name, company: data.customer.company ?? null },
+          customer: {
+            email: data.customer.email,
+            name: data.customer.name,
+            company: data.customer.company ?? null,
+          },
           items: data.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
           total: data.total,
         },
@@ -57,7 +67,11 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
     }
     case 'order.refunded': {
       const { data } = validated(OrderRefundedDto, body);
-      return { kind: 'refund', type, refund: { orderId: data.orderId, refundedAt: data.refundedAt, reason: data.reason ?? null } };
+      return {
+        kind: 'refund',
+        type,
+        refund: { orderId: data.orderId, refundedAt: data.refundedAt, reason: data.reason ?? null },
+      };
     }
     default:
       // Kept for audit and acknowledged, so the store stops retrying.

@@ -39,7 +39,7 @@ export function verify(
   keys: readonly Buffer[],
   now: Date,
   toleranceSeconds: number,
-): { ok: true; timestamp: number } | { ok: false; reason: VerificationFailure } {
+): { ok: true; id: string; timestamp: number } | { ok: false; reason: VerificationFailure } {
   const { id, timestamp, signature, body } = delivery;
   if (!id || !timestamp || !signature) return { ok: false, reason: 'missing-headers' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed-timestamp' };
@@ -54,8 +54,12 @@ export function verify(
     .map((entry) => Buffer.from(entry.slice(3), 'base64'));
   for (const key of keys) {
     const expected = Buffer.from(sign(key, id, timestamp, body).slice(3), 'base64');
-    if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))) {
-      return { ok: true, timestamp: seconds };
+    if (
+      offered.some(
+        (candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected),
+      )
+    ) {
+      return { ok: true, id, timestamp: seconds };
     }
   }
   return { ok: false, reason: 'no-matching-signature' };

@@ -15,7 +15,11 @@ describe('Standard Webhooks signature', () => {
   });
 
   it('verifies the known-answer vector', () => {
-    expect(verify({ id, timestamp, signature: expected, body }, [key], at, 300)).toEqual({ ok: true, timestamp: 1614265330 });
+    expect(verify({ id, timestamp, signature: expected, body }, [key], at, 300)).toEqual({
+      ok: true,
+      id,
+      timestamp: 1614265330,
+    });
   });
 
   it.each([
@@ -23,19 +27,28 @@ describe('Standard Webhooks signature', () => {
     ['one changed byte of the id', { id: 'msg_p5jXN8AQM9LWM0D4loKWxJeK', timestamp, body }],
     ['one changed digit of the timestamp', { id, timestamp: '1614265331', body }],
   ])('fails with %s', (_, changed) => {
-    expect(verify({ ...changed, signature: expected }, [key], at, 300)).toEqual({ ok: false, reason: 'no-matching-signature' });
+    expect(verify({ ...changed, signature: expected }, [key], at, 300)).toEqual({
+      ok: false,
+      reason: 'no-matching-signature',
+    });
   });
 
   it('accepts any valid entry among several, and a secret being rotated in', () => {
     const other = decodeSecret('whsec_' + Buffer.alloc(24, 7).toString('base64'));
     const signature = `v1,AAAA v1,${sign(other, id, timestamp, body).slice(3)}`;
     expect(verify({ id, timestamp, signature, body }, [key, other], at, 300).ok).toBe(true);
-    expect(verify({ id, timestamp, signature, body }, [key], at, 300)).toEqual({ ok: false, reason: 'no-matching-signature' });
+    expect(verify({ id, timestamp, signature, body }, [key], at, 300)).toEqual({
+      ok: false,
+      reason: 'no-matching-signature',
+    });
   });
 
   it('ignores entries of other versions', () => {
     const signature = `v1a,${expected.slice(3)}`;
-    expect(verify({ id, timestamp, signature, body }, [key], at, 300)).toEqual({ ok: false, reason: 'no-matching-signature' });
+    expect(verify({ id, timestamp, signature, body }, [key], at, 300)).toEqual({
+      ok: false,
+      reason: 'no-matching-signature',
+    });
   });
 
   it.each([
@@ -43,7 +56,10 @@ describe('Standard Webhooks signature', () => {
     [-6 * 60, 'future-timestamp'],
   ])('refuses a timestamp %i seconds off', (offset, reason) => {
     const now = new Date((1614265330 + offset) * 1000);
-    expect(verify({ id, timestamp, signature: expected, body }, [key], now, 300)).toEqual({ ok: false, reason });
+    expect(verify({ id, timestamp, signature: expected, body }, [key], now, 300)).toEqual({
+      ok: false,
+      reason,
+    });
   });
 
   it('accepts a timestamp within tolerance', () => {

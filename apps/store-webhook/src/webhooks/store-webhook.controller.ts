@@ -21,7 +21,12 @@ import { WebhookMetrics } from './webhook-metrics';
 import { parseStoreWebhook } from './parse';
 import { verify } from './signature';
 import { StoreWebhookService, type DeliveryAnswer } from './store-webhook.service';
-import { AcceptedPurchaseDto, IgnoredDeliveryDto, OrderCompletedDto, OrderRefundedDto } from './store-webhook.dto';
+import {
+  AcceptedPurchaseDto,
+  IgnoredDeliveryDto,
+  OrderCompletedDto,
+  OrderRefundedDto,
+} from './store-webhook.dto';
 
 /** Request headers worth keeping with the raw delivery (never credentials). */
 const AUDITED_HEADERS = /^(webhook-|content-|user-agent$|x-forwarded-|x-request-id$|x-correlation-id$)/;
@@ -46,15 +51,26 @@ export class StoreWebhookController {
       'nothing new. Types other than order.completed and order.refunded are kept and acknowledged (202). ' +
       'A refund that arrives before its order is kept and applied when the order arrives.',
   })
-  @ApiHeader({ name: 'webhook-id', required: true, description: 'Unique id of the message; repeats are idempotent.' })
-  @ApiHeader({ name: 'webhook-timestamp', required: true, description: 'Unix seconds; refused when more than 5 minutes off.' })
+  @ApiHeader({
+    name: 'webhook-id',
+    required: true,
+    description: 'Unique id of the message; repeats are idempotent.',
+  })
+  @ApiHeader({
+    name: 'webhook-timestamp',
+    required: true,
+    description: 'Unix seconds; refused when more than 5 minutes off.',
+  })
   @ApiHeader({
     name: 'webhook-signature',
     required: true,
-    description: 'Space-separated `v1,<base64 HMAC-SHA256>` entries over "{id}.{timestamp}.{body}"; one valid entry suffices.',
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256>` entries over "{id}.{timestamp}.{body}"; one valid entry suffices.',
   })
   @ApiBody({
-    schema: { oneOf: [{ $ref: getSchemaPath(OrderCompletedDto) }, { $ref: getSchemaPath(OrderRefundedDto) }] },
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(OrderCompletedDto) }, { $ref: getSchemaPath(OrderRefundedDto) }],
+    },
     examples: {
       completed: {
         value: {
@@ -70,18 +86,29 @@ export class StoreWebhookController {
         },
       },
       refunded: {
-        value: { type: 'order.refunded', data: { orderId: 'ST-100234', refundedAt: '2026-11-28T09:00:00Z', reason: 'customer request' } },
+        value: {
+          type: 'order.refunded',
+          data: { orderId: 'ST-100234', refundedAt: '2026-11-28T09:00:00Z', reason: 'customer request' },
+        },
       },
     },
   })
   @ApiAcceptedResponse({
     description: 'Durably recorded (or an unhandled type, kept and ignored).',
-    schema: { oneOf: [{ $ref: getSchemaPath(AcceptedPurchaseDto) }, { $ref: getSchemaPath(IgnoredDeliveryDto) }] },
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(AcceptedPurchaseDto) }, { $ref: getSchemaPath(IgnoredDeliveryDto) }],
+    },
   })
-  @ApiBadRequestResponse({ description: 'The body breaks the schema; `errors` names each field. Nothing is stored.' })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong signature, or a timestamp more than 5 minutes off. Nothing is stored.' })
+  @ApiBadRequestResponse({
+    description: 'The body breaks the schema; `errors` names each field. Nothing is stored.',
+  })
+  @ApiUnauthorizedResponse({
+    description: 'Missing or wrong signature, or a timestamp more than 5 minutes off. Nothing is stored.',
+  })
   @ApiPayloadTooLargeResponse({ description: 'Body over 256 KiB.' })
-  @ApiServiceUnavailableResponse({ description: 'Cannot record durably right now; retry after `retry-after` seconds.' })
+  @ApiServiceUnavailableResponse({
+    description: 'Cannot record durably right now; retry after `retry-after` seconds.',
+  })
   async receive(
     @Req() request: FastifyRequest,
     @Body() rawBody: Buffer,
@@ -98,10 +125,17 @@ export class StoreWebhookController {
     );
     if (!verification.ok) {
       this.metrics.rejected(verification.reason);
-      throw new ProblemException(401, 'invalid-signature', 'Webhook signature not accepted', describe(verification.reason));
+      throw new ProblemException(
+        401,
+        'invalid-signature',
+        'Webhook signature not accepted',
+        describe(verification.reason),
+      );
     }
-    if (webhookId!.length > 255) {
-      throw badRequest('Invalid header: webhook-id', [{ field: 'webhook-id', message: 'must be at most 255 characters' }]);
+    if (verification.id.length > 255) {
+      throw badRequest('Invalid header: webhook-id', [
+        { field: 'webhook-id', message: 'must be at most 255 characters' },
+      ]);
     }
     let payload;
     try {
@@ -112,7 +146,7 @@ export class StoreWebhookController {
     }
     try {
       const { answer, outcome } = await this.service.receive({
-        webhookId: webhookId!,
+        webhookId: verification.id,
         webhookTimestamp: verification.timestamp,
         headers: Object.fromEntries(
           Object.entries(request.headers)

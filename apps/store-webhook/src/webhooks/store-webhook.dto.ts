@@ -27,7 +27,10 @@ const CURRENCY = /^[A-Z]{3}$/;
 const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export class StoreCustomerDto {
-  @ApiProperty({ example: 'Ana.Lima@Example.com', description: 'Matched case-insensitively; stored as given.' })
+  @ApiProperty({
+    example: 'Ana.Lima@Example.com',
+    description: 'Matched case-insensitively; stored as given.',
+  })
   @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(254)
   email!: string;
@@ -45,7 +48,10 @@ export class StoreCustomerDto {
 }
 
 export class StoreOrderItemDto {
-  @ApiProperty({ example: 'BARCODE-JS-DEVICE-1Y', description: 'Unknown SKUs are recorded and held for review.' })
+  @ApiProperty({
+    example: 'BARCODE-JS-DEVICE-1Y',
+    description: 'Unknown SKUs are recorded and held for review.',
+  })
   @IsString()
   @Matches(SKU, { message: 'must be a SKU (letters, digits, ".", "_", "-")' })
   sku!: string;

@@ -50,7 +50,12 @@ export class StoreWebhookService {
    */
   receive(delivery: VerifiedDelivery): Promise<{ answer: DeliveryAnswer; outcome: DeliveryOutcome }> {
     const { payload } = delivery;
-    const orderId = payload.kind === 'order' ? payload.order.orderId : payload.kind === 'refund' ? payload.refund.orderId : null;
+    const orderId =
+      payload.kind === 'order'
+        ? payload.order.orderId
+        : payload.kind === 'refund'
+          ? payload.refund.orderId
+          : null;
     const purchaseId = orderId === null ? null : purchaseIdForStoreOrder(orderId);
     const lockStreams = purchaseId ? [purchaseStream(purchaseId)] : [];
     const earlierDelivery = {
@@ -59,7 +64,7 @@ export class StoreWebhookService {
     };
     return retryOnConcurrencyError(() =>
       this.store.transaction({ lockStreams, prefetch: true, alsoRead: [earlierDelivery] }, async (tx) => {
-        const earlier = tx.alsoRead[0]![0] as { response: DeliveryAnswer } | undefined;
+        const earlier = tx.alsoRead[0]?.[0] as { response: DeliveryAnswer } | undefined;
         if (earlier) {
           await tx.commitWith([
             {
@@ -109,7 +114,8 @@ export class StoreWebhookService {
     for (const event of events) {
       if (event.type === 'store.refund-held.v1') continue;
       const result = validateEventData(event.type, event.data);
-      if (!result.ok) throw new Error(`refusing to record an invalid ${event.type}: ${result.errors.join('; ')}`);
+      if (!result.ok)
+        throw new Error(`refusing to record an invalid ${event.type}: ${result.errors.join('; ')}`);
     }
     const append = tx.appendStatement(
       stream,
@@ -117,7 +123,11 @@ export class StoreWebhookService {
       events.map((event) => ({
         type: event.type,
         data: event.data,
-        metadata: { subject: purchaseId, correlationId: delivery.correlationId, webhookId: delivery.webhookId },
+        metadata: {
+          subject: purchaseId,
+          correlationId: delivery.correlationId,
+          webhookId: delivery.webhookId,
+        },
       })),
     );
     const types = events.map((event) => event.type);

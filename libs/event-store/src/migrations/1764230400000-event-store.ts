@@ -29,7 +29,9 @@ export class EventStore1764230400000 implements MigrationInterface {
         CONSTRAINT es_events_pkey PRIMARY KEY (stream_id, stream_position),
         CONSTRAINT es_events_event_id_key UNIQUE (event_id)
       )`);
-    await queryRunner.query(`CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position)`);
+    await queryRunner.query(
+      `CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position)`,
+    );
     await queryRunner.query(`
       CREATE TABLE es_checkpoints (
         name text PRIMARY KEY,

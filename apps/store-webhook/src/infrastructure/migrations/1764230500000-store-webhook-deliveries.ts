@@ -25,8 +25,12 @@ export class StoreWebhookDeliveries1764230500000 implements MigrationInterface {
         redeliveries integer NOT NULL DEFAULT 0,
         last_redelivered_at timestamptz
       )`);
-    await queryRunner.query(`CREATE INDEX store_webhook_deliveries_order ON store_webhook_deliveries (order_id)`);
-    await queryRunner.query(`CREATE INDEX store_webhook_deliveries_received ON store_webhook_deliveries (received_at)`);
+    await queryRunner.query(
+      `CREATE INDEX store_webhook_deliveries_order ON store_webhook_deliveries (order_id)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX store_webhook_deliveries_received ON store_webhook_deliveries (received_at)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
