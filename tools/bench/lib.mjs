@@ -1,0 +1,194 @@
+// Shared pieces of the benchmarks: an isolated stack, an open-model load generator, statistics.
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot } from '../stack/bootstrap.mjs';
+import { startInfra, ensureTopics } from '../stack/infra.mjs';
+import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
+
+/** Postgres, Kafka and MailDev on bench ports with throwaway data. */
+export async function startBenchInfra() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otl-bench-'));
+  chmodSync(dataDir, 0o755); // the embedded Postgres runs as its own user when we are root
+  const infra = await startInfra({
+    dataDir,
+    postgresPort: 56433,
+    kafkaPort: 29192,
+    kafkaControllerPort: 29193,
+    partitions: 3,
+    smtpPort: 21025,
+    webPort: 21080,
+  });
+  return {
+    ...infra,
+    async database(name) {
+      await ensureDatabase(infra.adminUrl, name);
+      return withDatabase(infra.adminUrl, name);
+    },
+    topics: (topics) => ensureTopics(infra.brokers, topics, 3),
+    async stop() {
+      await infra.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a compiled service the way `npm start` does and waits until it is ready. */
+export async function startService(name, port, env) {
+  const child = spawn(
+    process.execPath,
+    ['-r', './tools/runtime/register-aliases.cjs', `dist/out-tsc/apps/${name}/src/main.js`],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health/${process.env.BENCH_SERVICE_KAFKA ? 'live' : 'ready'}`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok)
+      return {
+        url,
+        pid: child.pid,
+        stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
+      };
+    await sleep(100);
+  }
+  throw new Error(`${name} did not become ready`);
+}
+
+export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+export function signWebhook(secret, id, timestamp, body) {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/**
+ * Open-model load: request i is sent at start + i / rate whatever happened to earlier ones,
+ * and its latency counts from that scheduled moment (no coordinated omission).
+ * @param {{ url: string, rate: number, seconds: number, make: (i: number) => { path: string, headers: Record<string,string>, body: string } }} options
+ */
+export async function openLoad({ url, rate, seconds, make }) {
+  const { hostname, port } = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const total = Math.round(rate * seconds);
+  const requests = Array.from({ length: total }, (_, i) => make(i));
+  const results = new Array(total);
+  let done = 0;
+  const start = performance.now() + 50;
+  let finish;
+  const allDone = new Promise((resolve) => (finish = resolve));
+  const send = (i) => {
+    const scheduled = start + (i * 1000) / rate;
+    const { path, headers, body } = requests[i];
+    const request = http.request(
+      {
+        agent,
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          results[i] = {
+            status: response.statusCode,
+            latencyMs: performance.now() - scheduled,
+            at: Date.now(),
+            body: Buffer.concat(chunks).toString(),
+          };
+          if (++done === total) finish();
+        });
+      },
+    );
+    request.on('error', (error) => {
+      results[i] = {
+        status: 0,
+        latencyMs: performance.now() - scheduled,
+        at: Date.now(),
+        body: String(error),
+      };
+      if (++done === total) finish();
+    });
+    request.end(body);
+  };
+  let next = 0;
+  while (next < total) {
+    const now = performance.now();
+    while (next < total && start + (next * 1000) / rate <= now) send(next++);
+    await sleep(1);
+  }
+  await allDone;
+  const elapsedMs = performance.now() - start;
+  agent.destroy();
+  return { results, elapsedMs };
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** The same machine's ceiling: single-row INSERT + COMMIT per request with `clients` connections. */
+export async function insertCeiling(databaseUrl, { clients = 32, seconds = 10 } = {}) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())',
+  );
+  let count = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline) {
+        await pool.query('INSERT INTO bench_ceiling (payload) VALUES ($1)', ['x'.repeat(200)]);
+        count++;
+      }
+    }),
+  );
+  await pool.end();
+  return count / seconds;
+}
+
+/**
+ * CPU time (ms) used so far, per component: the service process, every postgres process,
+ * the Kafka broker (java) and this load generator. /proc is Linux-only.
+ */
+export async function cpuByComponent(servicePid) {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const totals = { service: 0, postgres: 0, kafka: 0, generator: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+    if (Number(entry) === servicePid) totals.service += ms;
+    else if (Number(entry) === process.pid) totals.generator += ms;
+    else if (comm === 'postgres') totals.postgres += ms;
+    else if (comm === 'java') totals.kafka += ms;
+  }
+  return totals;
+}
