@@ -83,7 +83,9 @@ export class InboxConsumer<E> {
 
   private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const { logger, name } = this.options;
-    const where = { consumer: name, topic, partition, offset: message.offset };
+    // The producer's correlation id travels in the record headers; log it with the record.
+    const correlationId = message.headers?.['correlation-id']?.toString();
+    const where = { consumer: name, topic, partition, offset: message.offset, correlationId };
     let parsed: InboxMessage<E>;
     try {
       if (!message.value) throw new Error('record has no value');
@@ -146,8 +148,9 @@ export class InboxConsumer<E> {
     attempts: number,
   ) {
     const { err } = errorFields(error);
+    const correlationId = message.headers?.['correlation-id']?.toString();
     this.options.logger.error(
-      { consumer: this.options.name, topic, partition, offset: message.offset, attempts, err },
+      { consumer: this.options.name, topic, partition, offset: message.offset, attempts, correlationId, err },
       'record dead-lettered',
     );
     await this.options.dlqProducer.send({
