@@ -116,6 +116,7 @@ try {
     const timestamp = Math.floor(Date.now() / 1000) + 30;
     process.stdout.write(`\n${rate}/s for ${seconds} s ... `);
     const cpuBefore = await cpuByComponent(service.pid);
+    const serverBefore = await serverTime(service.url);
     const { results, elapsedMs } = await openLoad({
       url: service.url,
       rate,
@@ -124,6 +125,9 @@ try {
     });
     const accepted = results.filter((result) => result.status === 202);
     const cpuAfter = await cpuByComponent(service.pid);
+    const serverAfter = await serverTime(service.url);
+    const serverMeanMs =
+      (1000 * (serverAfter.sum - serverBefore.sum)) / Math.max(1, serverAfter.count - serverBefore.count);
     const cpuPerRequest = Object.fromEntries(
       Object.keys(cpuAfter).map((key) => [key, (cpuAfter[key] - cpuBefore[key]) / results.length]),
     );
@@ -146,11 +150,12 @@ try {
       kafkaP99: percentile(toKafka, 99),
       missingOnKafka: acceptedAt.size - toKafka.length,
       cpuPerRequest,
+      serverMeanMs,
     };
     rows.push(row);
     console.log(
       `accepted ${row.accepted}/${row.sent} (${fmt(row.acceptedPerSecond, 0)}/s), answer p50 ${fmt(row.p50)} ms p99 ${fmt(row.p99)} ms, ` +
-        `202→Kafka p50 ${fmt(row.kafkaP50)} ms p99 ${fmt(row.kafkaP99)} ms${row.missingOnKafka ? `, ${row.missingOnKafka} not on Kafka after 60 s` : ''}`,
+        `202→Kafka p50 ${fmt(row.kafkaP50)} ms p99 ${fmt(row.kafkaP99)} ms, server-side mean ${fmt(row.serverMeanMs)} ms${row.missingOnKafka ? `, ${row.missingOnKafka} not on Kafka after 60 s` : ''}`,
     );
     await sleep(2000);
   }
@@ -186,4 +191,17 @@ try {
   await consumer?.disconnect().catch(() => undefined);
   await service?.stop();
   await infra.stop();
+}
+
+/** Sum and count of the service's own request-duration histogram for the webhook route. */
+async function serverTime(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const pick = (name) =>
+    Number(
+      new RegExp(`^${name}\\{[^}]*route="/v1/webhooks/store"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return {
+    sum: pick('http_request_duration_seconds_sum'),
+    count: pick('http_request_duration_seconds_count'),
+  };
 }

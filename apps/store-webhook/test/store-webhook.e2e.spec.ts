@@ -118,6 +118,25 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     expect(row.redeliveries).toBe(2);
   });
 
+  it('answers one delivery sent 10 times at once alike, counting the repeats', async () => {
+    const body = JSON.stringify(storeOrder(newOrderId()));
+    const headers = signStoreWebhook(secret, body);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => post(service.url, body, headers)));
+    expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([202]));
+    const purchaseIds = new Set(answers.map((answer) => answer.body.purchaseId));
+    expect(purchaseIds.size).toBe(1);
+    const [purchaseId] = [...purchaseIds] as string[];
+    await waitForEvents(purchaseId!, 1);
+    await settle();
+    expect(eventsOf(purchaseId!)).toHaveLength(1);
+    const row = await queryOne<{ redeliveries: number }>(
+      db.url,
+      'SELECT redeliveries FROM store_webhook_deliveries WHERE webhook_id = $1',
+      [headers['webhook-id']],
+    );
+    expect(row.redeliveries).toBe(9);
+  });
+
   it('records one purchase for the same orderId under new webhook-ids', async () => {
     const orderId = newOrderId();
     const answers = [];

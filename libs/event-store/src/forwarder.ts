@@ -29,6 +29,12 @@ export interface ForwarderOptions {
   pollIntervalMs?: number;
   /** How often a standby instance tries to become the active one. */
   standbyRetryMs?: number;
+  /**
+   * After a batch that was not full, wait this long before reading again, so that events
+   * arriving meanwhile go out in one produce request (like a producer's linger.ms). Fewer,
+   * larger batches cost Kafka and Postgres far less CPU per event at the price of a few ms.
+   */
+  lingerMs?: number;
   onPublished?(events: readonly StoredEvent[], records: number): void;
 }
 
@@ -48,11 +54,13 @@ export class Forwarder {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly standbyRetryMs: number;
+  private readonly lingerMs: number;
 
   constructor(private readonly options: ForwarderOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.standbyRetryMs = options.standbyRetryMs ?? 2000;
+    this.lingerMs = options.lingerMs ?? 10;
   }
 
   get isActive(): boolean {
@@ -166,6 +174,7 @@ export class Forwarder {
       await saveCheckpoint(client, name, checkpoint);
       this.checkpoint = checkpoint;
       logger.debug({ forwarder: name, events: batch.length, checkpoint }, 'forwarded batch');
+      if (batch.length < this.batchSize && this.lingerMs > 0 && !this.stopping) await sleep(this.lingerMs);
     }
   }
 
