@@ -52,6 +52,12 @@ let stopping = false;
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
   process.on(signal, () => shutdown(`${signal} received`, 0));
 }
+// `npm start` does not pass a SIGTERM sent to npm itself on to this script: npm exits and
+// this process is re-parented. Treat that like SIGTERM, so nothing is left running.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown('the parent process (npm) exited', 0);
+}, 500).unref();
 
 try {
   section('Infrastructure');

@@ -51,6 +51,15 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     if (signal === 'SIGTERM') jest?.kill('SIGTERM');
   });
 }
+// npm does not pass a SIGTERM sent to itself on to this script; when npm is gone (we are
+// re-parented), act as if the SIGTERM had arrived, so no test server is left behind.
+const parent = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanWatch);
+  process.kill(process.pid, 'SIGTERM');
+}, 500);
+orphanWatch.unref();
 
 try {
   await ensureInstalled();
