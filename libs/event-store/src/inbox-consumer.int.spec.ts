@@ -13,7 +13,8 @@ import {
 } from '@otl/testing';
 import { createDataSource, migrate, poolOf } from './database';
 import { EventStore } from './event-store';
-import { InboxConsumer, dlqTopicFor } from './inbox-consumer';
+import { dlqTopicOf } from '@otl/contracts';
+import { InboxConsumer } from './inbox-consumer';
 import { silentLogger } from './logger';
 
 interface TestEvent {
@@ -42,10 +43,10 @@ describe('InboxConsumer (real Postgres and Kafka)', () => {
     await pool.query(`CREATE TABLE ledger (event_id uuid NOT NULL, amount integer NOT NULL)`);
     kafka = testKafka('inbox-spec');
     topic = uniqueName('inbox');
-    await createTopics(kafka, [topic, dlqTopicFor(topic)], 1);
+    await createTopics(kafka, [topic, dlqTopicOf(topic)], 1);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    dlq = await new TopicRecorder(kafka, [dlqTopicFor(topic)]).start();
+    dlq = await new TopicRecorder(kafka, [dlqTopicOf(topic)]).start();
     consumer = new InboxConsumer<TestEvent>({
       name: uniqueName('ledger'),
       kafka,

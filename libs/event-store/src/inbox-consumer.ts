@@ -1,3 +1,4 @@
+import { dlqTopicOf } from '@otl/contracts';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { EventStore, EventTransaction } from './event-store';
 import { errorFields, sleep, type Logger } from './logger';
@@ -38,8 +39,6 @@ export interface InboxConsumerOptions<E> {
     message: InboxMessage<E> | undefined,
   ): void;
 }
-
-export const dlqTopicFor = (topic: string) => `${topic}.dlq`;
 
 /**
  * A Kafka consumer with an inbox: each record is applied at most once (the inbox row
@@ -154,7 +153,7 @@ export class InboxConsumer<E> {
       'record dead-lettered',
     );
     await this.options.dlqProducer.send({
-      topic: dlqTopicFor(topic),
+      topic: dlqTopicOf(topic),
       acks: -1,
       messages: [
         {

@@ -1,4 +1,5 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { dlqTopicOf } from '@otl/contracts';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { StoredEvent } from './event-store';
 import { APPENDED_CHANNEL, Forwarder, type KafkaRecord } from './forwarder';
@@ -36,6 +37,9 @@ export class EventPublisher {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // murmur2 on the key, as the Java client does: a key lands on the same partition
+      // whichever client produced it.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.admin = options.kafka.admin();
   }
@@ -52,7 +56,7 @@ export class EventPublisher {
     const { logger, topics, partitions, kafka } = this.options;
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        await ensureTopics(kafka, [...topics, ...topics.map((topic) => `${topic}.dlq`)], partitions);
+        await ensureTopics(kafka, [...topics, ...topics.map((topic) => dlqTopicOf(topic))], partitions);
         await this.admin.connect();
         await this.producer.connect();
         break;
