@@ -24,6 +24,9 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
         // producer retries are intended, not a lost exactly-once guarantee.
         if (message.startsWith('Limiting retries for the idempotent producer'))
           return logger.debug(fields, message);
+        // A broker that has just started answers this while it loads its coordinators;
+        // kafkajs retries, so it is a warning, not an error to page anyone about.
+        if (/coordinator is loading/i.test(String(extra['error'] ?? ''))) return logger.warn(fields, message);
         if (level <= logLevel.ERROR) logger.error(fields, message);
         else if (level === logLevel.WARN) logger.warn(fields, message);
         else logger.debug(fields, message);
