@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, ensureInstalled, logger, paint, repoRoot, section } from './bootstrap.mjs';
+import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
 
 const KINDS = ['unit', 'int', 'e2e'];
 /** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
@@ -69,6 +69,26 @@ try {
 if (!(await build())) {
   failed += 1;
   report.push(paint('red', 'build: failed (counted as 1 failure); tests still run against the sources'));
+}
+
+// A full run (no kind named) also holds the code to the standards CI enforces: types
+// (ts-jest transpiles specs without type-checking them), lint with module boundaries, format.
+if (requested.length === 0 && !interrupted) {
+  section('Static checks');
+  const checks = [
+    ['types', 'npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit']],
+    ['lint', 'npx', ['nx', 'run-many', '-t', 'lint', '--outputStyle=static']],
+    ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
+  ];
+  for (const [name, command, args] of checks) {
+    const code = await run(command, args, { env: { ...process.env, NX_DAEMON: 'false' } });
+    if (code !== 0) {
+      failed += 1;
+      report.push(paint('red', `${name}: failed (counted as 1 failure)`));
+    } else {
+      log(`${name}: clean`);
+    }
+  }
 }
 
 // Packages can be loaded only now that node_modules is sure to exist.
