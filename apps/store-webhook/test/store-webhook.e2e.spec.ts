@@ -268,7 +268,8 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
       ['quantity 0', item({ quantity: 0 }), 'data.items[0].quantity'],
       ['a fractional quantity', item({ quantity: 1.5 }), 'data.items[0].quantity'],
       ['money as a float', item({ unitPrice: 1249.0 }), 'data.items[0].unitPrice'],
-      ['money with one decimal', item({ unitPrice: '1249.5' }), 'data.items[0].unitPrice'],
+      ['money with grouping', item({ unitPrice: '1,249.00' }), 'data.items[0].unitPrice'],
+      ['money with five decimals', item({ unitPrice: '1249.00001' }), 'data.items[0].unitPrice'],
       ['a negative total', withData((data) => (data.total = '-1.00')), 'data.total'],
       ['a SKU with spaces', item({ sku: 'BARCODE JS' }), 'data.items[0].sku'],
       ['an unknown field in data', withData((data) => (data.coupon = 'X')), 'data.coupon'],
@@ -322,6 +323,22 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({ status: 'ignored', type: 'customer.updated' });
     expect(await storedCounts(db.url)).toEqual({ events: before.events, deliveries: before.deliveries + 1 });
+  });
+
+  it('records an order in a zero-decimal currency as given', async () => {
+    const order = storeOrder(newOrderId(), {
+      currency: 'JPY',
+      items: [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '189000' }],
+      total: '189000',
+    });
+    const answer = await deliver(service.url, secret, order);
+    expect(answer.status).toBe(202);
+    await waitForEvents(answer.body.purchaseId as string, 1);
+    expect(eventsOf(answer.body.purchaseId as string)[0]!.data).toMatchObject({
+      currency: 'JPY',
+      total: '189000',
+      items: [{ unitPrice: '189000' }],
+    });
   });
 
   it('records an order with a SKU missing from the catalog', async () => {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { MONEY_PATTERN } from '@otl/contracts';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -19,8 +20,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-/** Decimal string with 2 to 4 decimals, no sign, no exponent ("1249.00"). */
-const MONEY = /^(0|[1-9][0-9]{0,11})\.[0-9]{2,4}$/;
+/** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
+const MONEY = new RegExp(MONEY_PATTERN);
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 /** RFC 3339 in UTC (Z); the store sends UTC. */
