@@ -59,7 +59,8 @@ export class StoreWebhookController {
   @ApiHeader({
     name: 'webhook-timestamp',
     required: true,
-    description: 'Unix seconds; refused when more than 5 minutes off.',
+    description:
+      'Unix seconds; refused when further from now than the tolerance (STORE_WEBHOOK_TOLERANCE_SECONDS, default 300).',
   })
   @ApiHeader({
     name: 'webhook-signature',
@@ -103,7 +104,8 @@ export class StoreWebhookController {
     description: 'The body breaks the schema; `errors` names each field. Nothing is stored.',
   })
   @ApiUnauthorizedResponse({
-    description: 'Missing or wrong signature, or a timestamp more than 5 minutes off. Nothing is stored.',
+    description:
+      'Missing or wrong signature, or a timestamp outside the tolerance (default 5 minutes). Nothing is stored.',
   })
   @ApiPayloadTooLargeResponse({ description: 'Body over 256 KiB.' })
   @ApiServiceUnavailableResponse({
