@@ -1,7 +1,7 @@
 import type { Producer, IHeaders } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { StoredEvent } from './event-store';
-import { checkpointOf, loadCheckpoint, readGlobalLog, saveCheckpoint, type Checkpoint } from './global-log';
+import { checkpointOf, loadCheckpoint, readGlobalLog, saveCheckpoint } from './global-log';
 import { errorFields, sleep, type Logger } from './logger';
 import { advisoryKey } from './sql';
 
@@ -49,7 +49,6 @@ export class Forwarder {
   private wake: (() => void) | undefined;
   private pendingWake = false;
   private active = false;
-  private checkpoint: Checkpoint | undefined;
 
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -65,10 +64,6 @@ export class Forwarder {
 
   get isActive(): boolean {
     return this.active;
-  }
-
-  get position(): Checkpoint | undefined {
-    return this.checkpoint;
   }
 
   start(): void {
@@ -149,7 +144,6 @@ export class Forwarder {
   private async forwardUntilStopped(client: PoolClient): Promise<void> {
     const { name, logger } = this.options;
     let checkpoint = await loadCheckpoint(client, name);
-    this.checkpoint = checkpoint;
     logger.info({ forwarder: name, checkpoint }, 'forwarding from checkpoint');
     let publishFailures = 0;
     while (!this.stopping) {
@@ -172,7 +166,6 @@ export class Forwarder {
       }
       checkpoint = checkpointOf(batch[batch.length - 1] as StoredEvent);
       await saveCheckpoint(client, name, checkpoint);
-      this.checkpoint = checkpoint;
       logger.debug({ forwarder: name, events: batch.length, checkpoint }, 'forwarded batch');
       if (batch.length < this.batchSize && this.lingerMs > 0 && !this.stopping) await sleep(this.lingerMs);
     }

@@ -1,4 +1,5 @@
 import { dlqTopicOf } from '@otl/contracts';
+import { KAFKA_CORRELATION_HEADER } from './public-events';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { EventStore, EventTransaction } from './event-store';
 import { errorFields, sleep, type Logger } from './logger';
@@ -83,7 +84,7 @@ export class InboxConsumer<E> {
   private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const { logger, name } = this.options;
     // The producer's correlation id travels in the record headers; log it with the record.
-    const correlationId = message.headers?.['correlation-id']?.toString();
+    const correlationId = message.headers?.[KAFKA_CORRELATION_HEADER]?.toString();
     const where = { consumer: name, topic, partition, offset: message.offset, correlationId };
     let parsed: InboxMessage<E>;
     try {
@@ -91,7 +92,7 @@ export class InboxConsumer<E> {
       const event = this.options.parse(message.value);
       parsed = { event, topic, partition, offset: message.offset, headers: message.headers ?? {} };
     } catch (error) {
-      await this.deadLetter(topic, partition, message, error, 1);
+      await this.deadLetter(where, message, error, 1);
       return;
     }
 
@@ -111,7 +112,7 @@ export class InboxConsumer<E> {
           continue;
         }
         if (attempt >= maxAttempts) {
-          await this.deadLetter(topic, partition, message, error, attempt);
+          await this.deadLetter(where, message, error, attempt);
           this.options.onProcessed?.('dead-lettered', parsed);
           return;
         }
@@ -140,18 +141,14 @@ export class InboxConsumer<E> {
   }
 
   private async deadLetter(
-    topic: string,
-    partition: number,
+    where: { topic: string; partition: number },
     message: KafkaMessage,
     error: unknown,
     attempts: number,
   ) {
+    const { topic, partition } = where;
     const { err } = errorFields(error);
-    const correlationId = message.headers?.['correlation-id']?.toString();
-    this.options.logger.error(
-      { consumer: this.options.name, topic, partition, offset: message.offset, attempts, correlationId, err },
-      'record dead-lettered',
-    );
+    this.options.logger.error({ ...where, attempts, err }, 'record dead-lettered');
     await this.options.dlqProducer.send({
       topic: dlqTopicOf(topic),
       acks: -1,

@@ -2,7 +2,8 @@ import { assertValidEvent, isPublicEventType, topicOf, toCloudEvent, type EventD
 import type { StoredEvent } from './event-store';
 import type { KafkaRecord } from './forwarder';
 
-export const CORRELATION_HEADER = 'correlation-id';
+/** Kafka record header carrying the correlation id of the request that caused the event. */
+export const KAFKA_CORRELATION_HEADER = 'correlation-id';
 
 /**
  * Routes a stored event to Kafka when its type is part of the public contract:
@@ -26,7 +27,7 @@ export function publicEventRouter(source: string) {
     assertValidEvent(cloudEvent);
     const headers: Record<string, string> = { 'ce-id': event.eventId, 'ce-type': event.type };
     if (typeof event.metadata.correlationId === 'string')
-      headers[CORRELATION_HEADER] = event.metadata.correlationId;
+      headers[KAFKA_CORRELATION_HEADER] = event.metadata.correlationId;
     return { topic: topicOf[event.type], key: subject, value: JSON.stringify(cloudEvent), headers };
   };
 }

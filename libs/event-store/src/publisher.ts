@@ -44,10 +44,6 @@ export class EventPublisher {
     this.admin = options.kafka.admin();
   }
 
-  get forwarderActive(): boolean {
-    return this.forwarder?.isActive ?? false;
-  }
-
   start(): void {
     this.starting ??= this.connectAndForward();
   }

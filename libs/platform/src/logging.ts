@@ -15,10 +15,6 @@ export function currentCorrelationId(): string | undefined {
   return context.getStore()?.correlationId;
 }
 
-export function runWithCorrelationId<T>(correlationId: string, work: () => T): T {
-  return context.run({ correlationId }, work);
-}
-
 export function enterCorrelationId(correlationId: string): void {
   context.enterWith({ correlationId });
 }

@@ -138,7 +138,3 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       .send(problem);
   }
 }
-
-export function assertUnreachable(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
-}

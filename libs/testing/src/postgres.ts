@@ -1,4 +1,6 @@
-import { Client, Pool } from 'pg';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { requireEnv, uniqueName } from './env';
 
 export interface TestDatabase {
@@ -41,10 +43,6 @@ export async function createTestDatabase(prefix = 'spec'): Promise<TestDatabase>
   };
 }
 
-export function testPool(url: string, max = 10): Pool {
-  return new Pool({ connectionString: url, max });
-}
-
 export interface OwnPostgres {
   adminUrl: string;
   /** Stops the server (fast shutdown) and waits until it is gone. */
@@ -56,8 +54,6 @@ export interface OwnPostgres {
  * stop and restart the database under a running service. Reuses `dataDir` if initialised.
  */
 export async function startOwnPostgres(port: number, dataDir: string): Promise<OwnPostgres> {
-  const { spawn } = await import('node:child_process');
-  const { join, resolve } = await import('node:path');
   const script = join(resolve(__dirname, '..', '..', '..'), 'tools', 'infra', 'run-postgres.mjs');
   const child = spawn(process.execPath, [script, '--port', String(port), '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
