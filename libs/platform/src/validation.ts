@@ -1,5 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { badRequest, type FieldError } from './problem';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidatorOptions } from 'class-validator';
+import { badRequest, type FieldError, type ProblemException } from './problem';
 
 /** Flattens class-validator's tree into `{ field: 'data.items[0].quantity', message }` entries. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -17,21 +19,29 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
-/**
- * Strict body validation: unknown fields are rejected (never silently dropped or
- * stored) and every failure names its field.
- */
+/** The 400 for failed fields: the detail lists them, `errors` says what is wrong with each. */
+export function invalidFields(fieldErrors: FieldError[]): ProblemException {
+  const fields = [...new Set(fieldErrors.map((error) => error.field))].join(', ');
+  return badRequest(`Invalid field${fieldErrors.length > 1 ? 's' : ''}: ${fields}`, fieldErrors);
+}
+
+/** Unknown fields are rejected (never silently dropped or stored). */
+const STRICT: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
+
+/** Validates a parsed body against a DTO outside Nest's pipe (e.g. after a signature check). */
+export function validateStrict<T extends object>(dto: new () => T, body: object): T {
+  const instance = plainToInstance(dto, body);
+  const errors = validateSync(instance, STRICT);
+  if (errors.length > 0) throw invalidFields(flattenValidationErrors(errors));
+  return instance;
+}
+
+/** Strict body validation for Nest handlers; every failure names its field. */
 export function strictValidationPipe(): ValidationPipe {
   return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    ...STRICT,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fieldErrors = flattenValidationErrors(errors);
-      const fields = [...new Set(fieldErrors.map((error) => error.field))].join(', ');
-      return badRequest(`Invalid field${fieldErrors.length > 1 ? 's' : ''}: ${fields}`, fieldErrors);
-    },
+    exceptionFactory: (errors) => invalidFields(flattenValidationErrors(errors)),
   });
 }

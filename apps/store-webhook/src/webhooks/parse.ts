@@ -1,6 +1,4 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { badRequest, flattenValidationErrors } from '@otl/platform';
+import { badRequest, invalidFields, validateStrict } from '@otl/platform';
 import type { StoreOrder, StoreRefund } from '../purchases/purchase';
 import { OrderCompletedDto, OrderRefundedDto } from './store-webhook.dto';
 
@@ -8,21 +6,6 @@ export type StoreWebhookPayload =
   | { kind: 'order'; type: 'order.completed'; order: StoreOrder }
   | { kind: 'refund'; type: 'order.refunded'; refund: StoreRefund }
   | { kind: 'ignored'; type: string };
-
-function validated<T extends object>(dto: new () => T, body: object): T {
-  const instance = plainToInstance(dto, body);
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-  });
-  if (errors.length > 0) {
-    const fieldErrors = flattenValidationErrors(errors);
-    const fields = [...new Set(fieldErrors.map((error) => error.field))].join(', ');
-    throw badRequest(`Invalid field${fieldErrors.length > 1 ? 's' : ''}: ${fields}`, fieldErrors);
-  }
-  return instance;
-}
 
 /** Parses a verified delivery's raw body; a body that breaks the schema is a 400 naming the field. */
 export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
@@ -37,17 +20,15 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
   }
   const nul = findNulString(body, '');
   if (nul !== undefined) {
-    throw badRequest(`Invalid field: ${nul}`, [{ field: nul, message: 'must not contain NUL characters' }]);
+    throw invalidFields([{ field: nul, message: 'must not contain NUL characters' }]);
   }
   const type = (body as { type?: unknown }).type;
   if (typeof type !== 'string' || type.length === 0 || type.length > 200) {
-    throw badRequest('Invalid field: type', [
-      { field: 'type', message: 'must be a non-empty string (the event type)' },
-    ]);
+    throw invalidFields([{ field: 'type', message: 'must be a non-empty string (the event type)' }]);
   }
   switch (type) {
     case 'order.completed': {
-      const { data } = validated(OrderCompletedDto, body);
+      const { data } = validateStrict(OrderCompletedDto, body);
       return {
         kind: 'order',
         type,
@@ -66,7 +47,7 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
       };
     }
     case 'order.refunded': {
-      const { data } = validated(OrderRefundedDto, body);
+      const { data } = validateStrict(OrderRefundedDto, body);
       return {
         kind: 'refund',
         type,
