@@ -75,12 +75,14 @@ function toSlice(rows: EventRow[]): StreamSlice {
   return { version: events.at(-1)?.streamPosition ?? 0, events };
 }
 
+const readStreamStatement = (streamId: string): Statement => ({
+  text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_position`,
+  params: [streamId],
+});
+
 async function readStreamWith(sql: Sql, streamId: string): Promise<StreamSlice> {
-  const { rows } = await sql.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_position`,
-    [streamId],
-  );
-  return toSlice(rows);
+  const { text, params } = readStreamStatement(streamId);
+  return toSlice((await sql.query<EventRow>(text, params)).rows);
 }
 
 export interface TransactionOptions {
@@ -128,10 +130,7 @@ export class EventStore {
       const statements = [
         'BEGIN',
         ...locks.map((key) => `SELECT pg_advisory_xact_lock(${key})`),
-        ...streams.map(
-          (id) =>
-            `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = ${client.escapeLiteral(id)} ORDER BY es_events.stream_position`,
-        ),
+        ...streams.map((id) => inline(readStreamStatement(id), client)),
         ...reads.map((read) => inline(read, client)),
       ];
       const results = await client.query(statements.join(';\n'));

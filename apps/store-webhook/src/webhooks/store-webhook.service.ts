@@ -53,12 +53,6 @@ interface StreamWork {
   events: { event: PurchaseEvent; delivery: VerifiedDelivery }[];
 }
 
-function purchaseIdOf(payload: StoreWebhookPayload): string | null {
-  if (payload.kind === 'order') return purchaseIdForStoreOrder(payload.order.orderId);
-  if (payload.kind === 'refund') return purchaseIdForStoreOrder(payload.refund.orderId);
-  return null;
-}
-
 function orderIdOf(payload: StoreWebhookPayload): string | null {
   if (payload.kind === 'order') return payload.order.orderId;
   if (payload.kind === 'refund') return payload.refund.orderId;
@@ -135,7 +129,10 @@ export class StoreWebhookService {
    * the delivery rows and COMMIT. A repeated webhook-id is answered as the first time.
    */
   private async recordBatch(deliveries: readonly VerifiedDelivery[]): Promise<DeliveryResult[]> {
-    const purchaseIds = deliveries.map((delivery) => purchaseIdOf(delivery.payload));
+    const orderIds = deliveries.map((delivery) => orderIdOf(delivery.payload));
+    const purchaseIds = orderIds.map((orderId) =>
+      orderId === null ? null : purchaseIdForStoreOrder(orderId),
+    );
     const streams = [...new Set(purchaseIds.flatMap((id) => (id ? [purchaseStream(id)] : [])))];
     const earlierRead: Statement = {
       text: 'SELECT webhook_id, response FROM store_webhook_deliveries WHERE webhook_id = ANY($1::text[])',
@@ -190,7 +187,7 @@ export class StoreWebhookService {
             JSON.stringify(delivery.headers),
             delivery.body,
             payload.type,
-            orderIdOf(payload),
+            orderIds[index] ?? null,
             purchaseId,
             result.outcome,
             JSON.stringify(result.answer),
