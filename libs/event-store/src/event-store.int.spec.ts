@@ -1,30 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { Pool } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@otl/testing';
 import { ConcurrencyError, EventStoreUsageError } from './errors';
-import { createDataSource, migrate, poolOf } from './database';
+import { migratedTestDatabase, type MigratedTestDatabase } from './test-support/database';
 import { EventStore } from './event-store';
 import { LOG_START, checkpointOf, readGlobalLog } from './global-log';
 
 describe('EventStore (real Postgres)', () => {
-  let db: TestDatabase;
-  let dataSource: DataSource;
+  let db: MigratedTestDatabase;
   let pool: Pool;
   let store: EventStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase('event_store');
-    dataSource = createDataSource({ url: db.url });
-    await dataSource.initialize();
-    await migrate(dataSource);
-    pool = poolOf(dataSource);
+    db = await migratedTestDatabase('event_store');
+    pool = db.pool;
     store = new EventStore(pool);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
+    await db?.close();
   });
 
   const streamId = () => `Test-${randomUUID()}`;

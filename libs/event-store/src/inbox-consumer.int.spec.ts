@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
-import {
-  TopicRecorder,
-  createTestDatabase,
-  createTopics,
-  eventually,
-  testKafka,
-  uniqueName,
-  type TestDatabase,
-} from '@otl/testing';
-import { createDataSource, migrate, poolOf } from './database';
+import { TopicRecorder, createTopics, eventually, testKafka, uniqueName } from '@otl/testing';
+import { migratedTestDatabase, type MigratedTestDatabase } from './test-support/database';
 import { EventStore } from './event-store';
 import { dlqTopicOf } from '@otl/contracts';
 import { InboxConsumer } from './inbox-consumer';
@@ -24,8 +15,7 @@ interface TestEvent {
 }
 
 describe('InboxConsumer (real Postgres and Kafka)', () => {
-  let db: TestDatabase;
-  let dataSource: DataSource;
+  let db: MigratedTestDatabase;
   let pool: Pool;
   let kafka: Kafka;
   let producer: Producer;
@@ -35,11 +25,8 @@ describe('InboxConsumer (real Postgres and Kafka)', () => {
   const attemptsById = new Map<string, number>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('inbox');
-    dataSource = createDataSource({ url: db.url });
-    await dataSource.initialize();
-    await migrate(dataSource);
-    pool = poolOf(dataSource);
+    db = await migratedTestDatabase('inbox');
+    pool = db.pool;
     await pool.query(`CREATE TABLE ledger (event_id uuid NOT NULL, amount integer NOT NULL)`);
     kafka = testKafka('inbox-spec');
     topic = uniqueName('inbox');
@@ -72,8 +59,7 @@ describe('InboxConsumer (real Postgres and Kafka)', () => {
     await consumer?.stop();
     await dlq?.stop();
     await producer?.disconnect();
-    await dataSource?.destroy();
-    await db?.drop();
+    await db?.close();
   });
 
   const send = (...values: string[]) =>
