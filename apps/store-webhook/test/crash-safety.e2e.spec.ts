@@ -69,6 +69,10 @@ describe('store-webhook crash safety (SIGKILL between commit and publish)', () =
         waitFor: 'live',
       },
     );
+    // Not ready (Kafka is unreachable), yet it accepts: the delivery only needs the database.
+    const ready = await fetch(`${first.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks['kafka']).toMatch(/^down/);
     const answer = await deliver(first.url, secret, storeOrder(newOrderId()));
     expect(answer.status).toBe(202);
     const purchaseId = answer.body.purchaseId as string;

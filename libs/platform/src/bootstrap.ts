@@ -35,7 +35,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   });
   if (options.jsonBodyAsBuffer) {
     const fastify = adapter.getInstance();
-    fastify.removeContentTypeParser('application/json');
+    // JSON only, as raw bytes: any other media type (text/plain included) is a 415.
+    fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
       done(null, body),
     );

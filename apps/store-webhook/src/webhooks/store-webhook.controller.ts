@@ -113,12 +113,12 @@ export class StoreWebhookController {
   })
   async receive(
     @Req() request: FastifyRequest,
-    @Body() rawBody: Buffer,
+    @Body() rawBody: Buffer | undefined,
     @Headers('webhook-id') webhookId: string | undefined,
     @Headers('webhook-timestamp') webhookTimestamp: string | undefined,
     @Headers('webhook-signature') webhookSignature: string | undefined,
   ): Promise<DeliveryAnswer> {
-    const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0);
+    const body = rawBody ?? Buffer.alloc(0); // a POST without a body has none
     const verification = verify(
       { id: webhookId, timestamp: webhookTimestamp, signature: webhookSignature, body },
       this.config.webhookKeys,

@@ -1,0 +1,79 @@
+import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { ProblemDetailsFilter, ProblemException } from './problem';
+
+/** A reply double that records what the filter sends (pure code: no server involved). */
+function capture() {
+  const sent: { status?: number; headers: Record<string, string>; body?: Record<string, unknown> } = {
+    headers: {},
+  };
+  const reply = {
+    status(code: number) {
+      sent.status = code;
+      return reply;
+    },
+    headers(values: Record<string, string>) {
+      Object.assign(sent.headers, values);
+      return reply;
+    },
+    header(name: string, value: string) {
+      sent.headers[name] = value;
+      return reply;
+    },
+    send(body: Record<string, unknown>) {
+      sent.body = body;
+      return reply;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  return { sent, host };
+}
+
+describe('ProblemDetailsFilter', () => {
+  const logged: object[] = [];
+  const logger = { error: (fields: object) => void logged.push(fields) } as never;
+  const filter = new ProblemDetailsFilter(logger);
+
+  it('answers an unexpected error with 500, an error id, and no stack or message of the error', () => {
+    const { sent, host } = capture();
+    const error = new Error('connection string postgres://secret@db leaked?');
+    filter.catch(error, host);
+    expect(sent.status).toBe(500);
+    expect(sent.headers['content-type']).toBe('application/problem+json');
+    expect(sent.body).toMatchObject({
+      status: 500,
+      title: 'Internal server error',
+      errorId: expect.any(String),
+    });
+    const text = JSON.stringify(sent.body);
+    expect(text).not.toContain('secret');
+    expect(text).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(logged.at(-1)).toMatchObject({ errorId: sent.body!['errorId'], err: error });
+  });
+
+  it('keeps the status, code, field errors and headers of a ProblemException', () => {
+    const { sent, host } = capture();
+    filter.catch(
+      new ProblemException(503, 'storage-unavailable', 'Unavailable', 'retry later', {
+        errors: [{ field: 'x', message: 'bad' }],
+        headers: { 'retry-after': '5' },
+      }),
+      host,
+    );
+    expect(sent.status).toBe(503);
+    expect(sent.headers['retry-after']).toBe('5');
+    expect(sent.body).toEqual({
+      type: 'https://docs.order-to-license.dev/problems/storage-unavailable',
+      title: 'Unavailable',
+      status: 503,
+      detail: 'retry later',
+      errors: [{ field: 'x', message: 'bad' }],
+    });
+  });
+
+  it('turns Nest HTTP exceptions into problem details', () => {
+    const { sent, host } = capture();
+    filter.catch(new NotFoundException('Cannot GET /nowhere'), host);
+    expect(sent.status).toBe(404);
+    expect(sent.body).toMatchObject({ status: 404, title: 'Not found', detail: 'Cannot GET /nowhere' });
+  });
+});
