@@ -402,6 +402,9 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/webhooks\/store"[^}]*status="202"/);
     expect(metrics).toMatch(/store_webhook_deliveries_total\{[^}]*result="accepted"/);
     expect(metrics).toMatch(/forwarder_lag_seconds/);
+    const ui = await fetch(`${service.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/^text\/html/);
     const openApi = (await (await fetch(`${service.url}/docs-json`)).json()) as {
       paths: Record<string, unknown>;
     };

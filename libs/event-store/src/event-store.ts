@@ -38,7 +38,7 @@ export interface StreamSlice {
   events: StoredEvent[];
 }
 
-interface EventRow extends QueryResultRow {
+export interface EventRow extends QueryResultRow {
   global_position: string;
   transaction_id: string;
   stream_id: string;

@@ -1,5 +1,5 @@
 import type { QueryResultRow } from 'pg';
-import { EVENT_COLUMNS, toStoredEvent, type StoredEvent } from './event-store';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow, type StoredEvent } from './event-store';
 import type { Sql } from './sql';
 
 /** A position in the global log: events are ordered by (transactionId, globalPosition). */
@@ -16,7 +16,7 @@ export const LOG_START: Checkpoint = { transactionId: '0', globalPosition: '0' }
  * late-committing transaction is read late, never skipped (no gap detection needed).
  */
 export async function readGlobalLog(sql: Sql, after: Checkpoint, limit: number): Promise<StoredEvent[]> {
-  const { rows } = await sql.query(
+  const { rows } = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM es_events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -24,7 +24,7 @@ export async function readGlobalLog(sql: Sql, after: Checkpoint, limit: number):
      LIMIT $3`,
     [after.transactionId, after.globalPosition, limit],
   );
-  return rows.map((row) => toStoredEvent(row as Parameters<typeof toStoredEvent>[0]));
+  return rows.map(toStoredEvent);
 }
 
 export function checkpointOf(event: StoredEvent): Checkpoint {
