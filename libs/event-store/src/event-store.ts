@@ -118,9 +118,6 @@ export class EventStore {
 
   async transaction<T>(options: TransactionOptions, work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const locks = [...new Set(options.lockStreams)]
-      .map(advisoryKey)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let released = false;
     try {
       // One round trip: BEGIN, the stream locks (integer keys) and, if asked, the locked
@@ -129,7 +126,7 @@ export class EventStore {
       const reads = options.alsoRead ?? [];
       const statements = [
         'BEGIN',
-        ...locks.map((key) => `SELECT pg_advisory_xact_lock(${key})`),
+        ...lockStatements(options.lockStreams),
         ...streams.map((id) => inline(readStreamStatement(id), client)),
         ...reads.map((read) => inline(read, client)),
       ];
@@ -170,12 +167,28 @@ export class EventTransaction implements Sql {
 
   constructor(
     private readonly client: PoolClient,
-    private readonly lockedStreams: ReadonlySet<string>,
+    private readonly lockedStreams: Set<string>,
     private readonly prefetched: Map<string, StreamSlice> = new Map(),
   ) {}
 
   query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]) {
     return this.client.query<R>(text, params);
+  }
+
+  /**
+   * Locks more streams, for a transaction that learns from its reads which streams it will
+   * write (an email claim names its account). Allowed only before the transaction writes
+   * anything, so it still has no transaction id and its appends keep stream order. Callers
+   * that lock in two steps must always do so in the same order, or they may deadlock.
+   */
+  async lockStreams(streamIds: readonly string[]): Promise<void> {
+    if (this.appended) {
+      throw new EventStoreUsageError('lockStreams must be called before the transaction appends');
+    }
+    const fresh = [...new Set(streamIds)].filter((id) => !this.lockedStreams.has(id));
+    if (fresh.length === 0) return;
+    await this.client.query(lockStatements(fresh).join(';\n'));
+    for (const id of fresh) this.lockedStreams.add(id);
   }
 
   /** A prefetched stream is read at BEGIN under its lock, so it is current until this transaction appends. */
@@ -210,13 +223,28 @@ export class EventTransaction implements Sql {
    * is committed then.
    */
   async commitWith(statements: readonly (Statement | null)[]): Promise<{ rows: QueryResultRow[] }[]> {
+    const results = await this.send(statements, true);
+    this.committed = true;
+    return results;
+  }
+
+  /** Like `commitWith` but leaves the transaction open (for work that must follow in it). */
+  execute(statements: readonly (Statement | null)[]): Promise<{ rows: QueryResultRow[] }[]> {
+    return this.send(statements, false);
+  }
+
+  private async send(
+    statements: readonly (Statement | null)[],
+    commit: boolean,
+  ): Promise<{ rows: QueryResultRow[] }[]> {
     const sendable = statements.filter((statement): statement is Statement => statement !== null);
-    const text = [...sendable.map((statement) => inline(statement, this.client)), 'COMMIT'].join(';\n');
+    if (sendable.length === 0 && !commit) return [];
+    const texts = sendable.map((statement) => inline(statement, this.client));
+    const text = (commit ? [...texts, 'COMMIT'] : texts).join(';\n');
     try {
       const results = (await this.client.query(text)) as unknown as
         { rows: QueryResultRow[] }[] | { rows: QueryResultRow[] };
-      this.committed = true;
-      return Array.isArray(results) ? results.slice(0, sendable.length) : [];
+      return (Array.isArray(results) ? results : [results]).slice(0, sendable.length);
     } catch (error) {
       const append = sendable.find((statement) => statement.append)?.append;
       throw append ? asConcurrencyError(error, append.streamId, append.expectedVersion) : error;
@@ -262,6 +290,14 @@ function asConcurrencyError(error: unknown, streamId: string, expectedVersion: n
   return pgError.code === '23505' && pgError.constraint === 'es_events_pkey'
     ? new ConcurrencyError(streamId, expectedVersion)
     : error;
+}
+
+/** Advisory-lock statements for streams, in key order so concurrent lockers never deadlock. */
+function lockStatements(streamIds: readonly string[]): string[] {
+  return [...new Set(streamIds)]
+    .map(advisoryKey)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((key) => `SELECT pg_advisory_xact_lock(${key})`);
 }
 
 /** Replaces $n placeholders with literals escaped by the driver (texts here are our own SQL). */

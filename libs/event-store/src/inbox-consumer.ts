@@ -41,6 +41,13 @@ export interface InboxConsumerOptions<E> {
   ): void;
 }
 
+class DuplicateRaceError extends Error {
+  constructor(consumer: string, eventId: string) {
+    super(`${consumer} applied event ${eventId} concurrently; rolled back`);
+    this.name = 'DuplicateRaceError';
+  }
+}
+
 /**
  * A Kafka consumer with an inbox: each record is applied at most once (the inbox row
  * and the effect commit together), then its offset + 1 is committed. A record that keeps
@@ -125,16 +132,25 @@ export class InboxConsumer<E> {
 
   private applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
     const { id, type } = this.options.identify(message.event);
+    const { name } = this.options;
     return this.options.store.transaction(
       { lockStreams: this.options.streamsOf(message.event) },
       async (tx) => {
+        // Check first and record last: the handler may still lock streams (tx.lockStreams),
+        // which must happen before this transaction's first write.
+        const seen = await tx.query('SELECT 1 FROM es_inbox WHERE consumer = $1 AND event_id = $2', [
+          name,
+          id,
+        ]);
+        if (seen.rows.length > 0) return 'duplicate';
+        await this.options.handle(message.event, tx, message);
         const inserted = await tx.query(
           `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [this.options.name, id, type, message.topic, message.partition, message.offset],
+          [name, id, type, message.topic, message.partition, message.offset],
         );
-        if (inserted.rowCount === 0) return 'duplicate';
-        await this.options.handle(message.event, tx, message);
+        // Another consumer applied the same event meanwhile (a rebalance): undo ours, retry as a duplicate.
+        if (inserted.rowCount === 0) throw new DuplicateRaceError(name, id);
         return 'applied';
       },
     );

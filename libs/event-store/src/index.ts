@@ -9,3 +9,4 @@ export * from './database';
 export * from './kafka';
 export * from './public-events';
 export * from './publisher';
+export * from './metrics';

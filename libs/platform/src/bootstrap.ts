@@ -18,6 +18,8 @@ export interface ServiceAppOptions {
   /** Hand JSON bodies to the handler as raw bytes (for signature checks before parsing). */
   jsonBodyAsBuffer?: boolean;
   openApi: { title: string; description: string; version: string; tags?: string[] };
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy?: boolean;
   /** Adjusts the generated document (e.g. to add schemas the decorators cannot express). */
   decorateOpenApi?(document: OpenAPIObject): OpenAPIObject;
 }
@@ -30,6 +32,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     bodyLimit: options.bodyLimitBytes,
     logger: false,
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
     requestIdHeader: CORRELATION_HEADER,
     genReqId: () => randomUUID(),
   });

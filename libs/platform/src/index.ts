@@ -5,3 +5,4 @@ export * from './validation';
 export * from './metrics';
 export * from './health';
 export * from './bootstrap';
+export * from './main';

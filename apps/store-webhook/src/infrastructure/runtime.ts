@@ -6,11 +6,11 @@ import {
   createKafka,
   migrate,
   poolOf,
+  forwarderMetrics,
   publicEventRouter,
-  readerLagSeconds,
 } from '@otl/event-store';
 import type { Logger, ReadinessCheck } from '@otl/platform';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { StoreWebhookConfig } from '../config';
 import { StoreWebhookDeliveries1764230500000 } from './migrations/1764230500000-store-webhook-deliveries';
@@ -32,17 +32,6 @@ export class StoreWebhookRuntime {
   ) {
     const pool = poolOf(dataSource);
     this.store = new EventStore(pool, { onAppended: () => this.publisher.notifyAppended() });
-    const published = new Counter({
-      name: 'forwarder_published_events_total',
-      help: 'Events published to Kafka by the forwarder',
-      registers: [metrics],
-    });
-    const publishDelay = new Histogram({
-      name: 'forwarder_publish_delay_seconds',
-      help: 'Time from commit to Kafka acknowledgement, per event',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [metrics],
-    });
     this.publisher = new EventPublisher({
       name: config.serviceName,
       kafka: createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger }),
@@ -51,20 +40,7 @@ export class StoreWebhookRuntime {
       partitions: config.kafkaPartitions,
       route: publicEventRouter(`/${config.serviceName}`),
       logger,
-      onPublished: (events, records) => {
-        published.inc(records);
-        const now = Date.now();
-        for (const event of events) publishDelay.observe((now - event.recordedAt.getTime()) / 1000);
-      },
-    });
-    const forwarderName = `${config.serviceName}.forwarder`;
-    new Gauge({
-      name: 'forwarder_lag_seconds',
-      help: 'Age of the oldest event not yet published to Kafka (0 when caught up)',
-      registers: [metrics],
-      collect: async function (this: Gauge) {
-        this.set(await readerLagSeconds(pool, forwarderName).catch(() => NaN));
-      },
+      onPublished: forwarderMetrics(metrics, pool, `${config.serviceName}.forwarder`),
     });
     this.readiness = [
       { name: 'database', check: async () => void (await pool.query('SELECT 1')) },

@@ -1,0 +1,55 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
+import { ConfigError, type CommonConfig } from './config';
+import { createLogger } from './logging';
+import { createMetricsRegistry } from './metrics';
+
+export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
+  ServiceAppOptions,
+  'module' | 'logger' | 'metrics' | 'trustProxy'
+> {
+  name: string;
+  loadConfig(): C;
+  /** Starts what the service depends on and returns its root module. */
+  prepare(config: C, logger: Logger, metrics: Registry): Promise<Type<unknown> | DynamicModule>;
+  trustProxy?(config: C): boolean;
+}
+
+/**
+ * A service's `main`: validated configuration (exit 78 naming the bad variable), logger, metrics,
+ * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
+ */
+export function runService<C extends CommonConfig>(options: ServiceMainOptions<C>): void {
+  const { name, loadConfig, prepare, trustProxy, ...app } = options;
+  const main = async () => {
+    let config: C;
+    try {
+      config = loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${name}: ${error.message}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw error;
+    }
+    const logger = createLogger(name, config.logLevel);
+    const metrics = createMetricsRegistry(name);
+    const module = await prepare(config, logger, metrics);
+    const nest = await createServiceApp({
+      ...app,
+      module,
+      logger,
+      metrics,
+      trustProxy: trustProxy?.(config),
+    });
+    await listen(nest, config.port, config.host, logger);
+  };
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `${name} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
