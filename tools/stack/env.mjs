@@ -1,6 +1,6 @@
 // Settings for the local stack: committed defaults (.env.defaults), generated local secrets
 // (.data/secrets.env) and the real environment, which always wins.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -25,6 +25,10 @@ export function readEnvFile(file) {
 const generators = {
   whsec: () => `whsec_${randomBytes(24).toString('base64')}`,
   hex32: () => randomBytes(32).toString('hex'),
+  ed25519: () =>
+    Buffer.from(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' })).toString(
+      'base64',
+    ),
 };
 
 /**

@@ -17,7 +17,8 @@
 /**
  * `whsec`: a Standard Webhooks signing secret, `whsec_` + base64 of 24 random bytes.
  * `hex32`: 32 random bytes as hex.
- * @typedef {'whsec' | 'hex32'} SecretKind
+ * `ed25519`: an Ed25519 private key, base64 of its PKCS#8 PEM.
+ * @typedef {'whsec' | 'hex32' | 'ed25519'} SecretKind
  */
 
 /** @type {ServiceSpec[]} */
@@ -29,6 +30,14 @@ export const services = [
     main: 'dist/out-tsc/apps/store-webhook/src/main.js',
     topics: ['purchases.v1'],
     secrets: { STORE_WEBHOOK_SECRET: 'whsec' },
+  },
+  {
+    name: 'account',
+    port: 3104,
+    database: 'account',
+    main: 'dist/out-tsc/apps/account/src/main.js',
+    topics: ['purchases.v1', 'accounts.v1'],
+    secrets: { ACCESS_TOKEN_SIGNING_KEY: 'ed25519' },
   },
 ];
 

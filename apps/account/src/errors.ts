@@ -1,0 +1,46 @@
+import { isTransientDatabaseError } from '@otl/event-store';
+import { ProblemException } from '@otl/platform';
+import { AccountError } from './accounts/account';
+import { CredentialsError } from './auth/credentials.service';
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled error code ${String(value)}`);
+}
+
+/** The one place domain error codes become problem details; anything else is rethrown as is. */
+export function rethrowAsProblem(error: unknown): never {
+  if (error instanceof AccountError) {
+    switch (error.code) {
+      case 'invalid-token':
+        throw new ProblemException(400, 'invalid-token', 'Invalid token', error.message, {
+          errors: [{ field: 'token', message: 'is invalid, expired or already used' }],
+        });
+      case 'account-not-found':
+        throw new ProblemException(404, 'not-found', 'Not found', error.message);
+      case 'customer-account':
+        throw new ProblemException(409, 'customer-account', 'Customer account', error.message);
+      default:
+        assertUnreachable(error.code);
+    }
+  }
+  if (error instanceof CredentialsError) {
+    switch (error.code) {
+      case 'invalid-credentials':
+        throw new ProblemException(401, 'invalid-credentials', 'Sign-in failed', error.message);
+      case 'email-not-verified':
+        throw new ProblemException(403, 'email-not-verified', 'Email address not verified', error.message);
+      case 'rate-limited':
+        throw new ProblemException(429, 'too-many-requests', 'Too many requests', error.message, {
+          headers: { 'retry-after': String(error.retryAfterSeconds) },
+        });
+      default:
+        assertUnreachable(error.code);
+    }
+  }
+  if (isTransientDatabaseError(error)) {
+    throw new ProblemException(503, 'service-unavailable', 'Service unavailable', 'Try again shortly.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
+  throw error;
+}

@@ -1,0 +1,201 @@
+import { topics, type PublicCloudEvent } from '@otl/contracts';
+import {
+  EventPublisher,
+  EventStore,
+  InboxConsumer,
+  createDataSource,
+  createKafka,
+  forwarderMetrics,
+  migrate,
+  poolOf,
+  publicEventRouter,
+} from '@otl/event-store';
+import type { Logger, ReadinessCheck } from '@otl/platform';
+import type { Producer } from 'kafkajs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { AccountService } from '../accounts/account.service';
+import { CredentialsService } from '../auth/credentials.service';
+import type { AccountConfig } from '../config';
+import { MailSender } from '../mail/mail-sender';
+import { PURCHASE_CONSUMER, purchaseConsumerOptions } from '../purchases/purchase-consumer';
+import { PasswordHasher } from '../security/passwords';
+import { RateLimiter } from '../security/rate-limiter';
+import { AccountTables1764316800000 } from './migrations/1764316800000-account-tables';
+
+export const accountMigrations = [AccountTables1764316800000];
+
+/**
+ * Everything outside the process the account service depends on, with its lifecycle: the database
+ * (migrated on start), the event store with its Kafka forwarder, the purchase consumer and the mail
+ * outbox relay.
+ */
+export class AccountRuntime {
+  readonly store: EventStore;
+  readonly publisher: EventPublisher;
+  readonly accounts: AccountService;
+  readonly credentials: CredentialsService;
+  readonly mail: MailSender;
+  readonly readiness: ReadinessCheck[];
+  private readonly newConsumer: () => InboxConsumer<PublicCloudEvent>;
+  private consumer: InboxConsumer<PublicCloudEvent> | undefined;
+  private readonly limiter: RateLimiter;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly dlqProducer: Producer,
+    hasher: PasswordHasher,
+    config: AccountConfig,
+    private readonly logger: Logger,
+    metrics: Registry,
+  ) {
+    const pool = poolOf(dataSource);
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+    this.store = new EventStore(pool, {
+      onAppended: () => {
+        this.publisher.notifyAppended();
+        this.mail.wake();
+      },
+    });
+    this.publisher = new EventPublisher({
+      name: config.serviceName,
+      kafka,
+      pool,
+      topics: [topics.accounts],
+      partitions: config.kafkaPartitions,
+      route: publicEventRouter(`/${config.serviceName}`),
+      logger,
+      onPublished: forwarderMetrics(metrics, pool, `${config.serviceName}.forwarder`),
+    });
+    this.accounts = new AccountService({ store: this.store, tokenTtlSeconds: config.tokenTtlSeconds });
+    this.limiter = new RateLimiter(pool);
+    this.credentials = new CredentialsService({
+      accounts: this.accounts,
+      hasher,
+      limiter: this.limiter,
+      limits: config.rateLimits,
+      accessTokens: config.accessTokens,
+    });
+
+    const consumed = new Counter({
+      name: 'inbox_records_total',
+      help: 'Kafka records the inbox consumer processed, by outcome',
+      labelNames: ['consumer', 'outcome'],
+      registers: [metrics],
+    });
+    this.newConsumer = () =>
+      new InboxConsumer<PublicCloudEvent>({
+        ...purchaseConsumerOptions(this.accounts),
+        kafka,
+        store: this.store,
+        dlqProducer,
+        logger,
+        onProcessed: (outcome) => consumed.inc({ consumer: PURCHASE_CONSUMER, outcome }),
+      });
+
+    const mails = new Counter({
+      name: 'mail_deliveries_total',
+      help: 'Mails handed to SMTP (sent) or refused by it (failed, retried later), by template',
+      labelNames: ['template', 'outcome'],
+      registers: [metrics],
+    });
+    this.mail = new MailSender({
+      pool,
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      portalUrl: config.portalUrl,
+      logger,
+      onSent: (template) => mails.inc({ template, outcome: 'sent' }),
+      onFailed: (template) => mails.inc({ template, outcome: 'failed' }),
+    });
+    const mailSender = this.mail;
+    new Gauge({
+      name: 'mail_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest mail not yet handed to SMTP (0 when none is waiting)',
+      registers: [metrics],
+      collect: async function (this: Gauge) {
+        this.set(
+          await mailSender.backlog().then(
+            (backlog) => backlog.oldestSeconds,
+            () => NaN,
+          ),
+        );
+      },
+    });
+
+    this.readiness = [
+      { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
+      { name: 'kafka', check: () => this.publisher.checkKafka() },
+    ];
+  }
+
+  static async start(config: AccountConfig, logger: Logger, metrics: Registry): Promise<AccountRuntime> {
+    const dataSource = createDataSource({
+      url: config.databaseUrl,
+      migrations: accountMigrations,
+      poolSize: config.databasePoolSize,
+      applicationName: config.serviceName,
+    });
+    await dataSource.initialize();
+    await migrate(dataSource);
+    const hasher = await PasswordHasher.create();
+    const kafka = createKafka({
+      brokers: config.kafkaBrokers,
+      clientId: `${config.serviceName}-dlq`,
+      logger,
+    });
+    const dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const runtime = new AccountRuntime(dataSource, dlqProducer, hasher, config, logger, metrics);
+    runtime.publisher.start();
+    runtime.mail.start();
+    runtime.schedulePruning();
+    // The consumer needs the topics the publisher makes sure of; it joins in the background so the
+    // HTTP API is up even while Kafka is not.
+    void runtime.startConsuming();
+    return runtime;
+  }
+
+  private async startConsuming(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dlqProducer.connect();
+        this.consumer = this.newConsumer();
+        await this.consumer.start();
+        this.logger.info('purchase consumer joined its group');
+        return;
+      } catch (error) {
+        await this.consumer?.stop().catch(() => undefined);
+        this.consumer = undefined;
+        if (this.stopped) return;
+        this.logger.warn({ err: error, attempt }, 'purchase consumer could not start; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
+      }
+    }
+  }
+
+  private stopped = false;
+
+  private schedulePruning(): void {
+    this.pruneTimer = setInterval(() => {
+      this.limiter
+        .prune()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning rate limits failed'));
+    }, 600_000);
+    this.pruneTimer.unref();
+  }
+
+  /** Stops consuming, publishing and mailing; work in flight completes first. */
+  async stopBackgroundWork(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pruneTimer);
+    await this.consumer?.stop();
+    await this.dlqProducer.disconnect();
+    await Promise.all([this.publisher.stop(), this.mail.stop()]);
+  }
+
+  /** Closes the database, once no request is in flight any more. */
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

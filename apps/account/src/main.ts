@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { runService } from '@otl/platform';
+import { AppModule } from './app.module';
+import { SERVICE_NAME, loadConfig } from './config';
+import { AccountRuntime } from './infrastructure/runtime';
+
+runService({
+  name: SERVICE_NAME,
+  loadConfig,
+  prepare: async (config, logger, metrics) =>
+    AppModule.register(config, await AccountRuntime.start(config, logger, metrics), metrics, logger),
+  trustProxy: (config) => config.trustProxy,
+  bodyLimitBytes: 256 * 1024,
+  openApi: {
+    title: 'account',
+    description:
+      'Accounts of buyers and staff: sign-up with email verification, sign-in (EdDSA access tokens, keys at ' +
+      '/.well-known/jwks.json), password reset, and `/v1/me`. Consumes `purchase.recorded.v1` and assigns ' +
+      'each purchase to the account of its buyer (`purchase.assigned.v1`, `account.created.v1` on Kafka ' +
+      'topic `accounts.v1`). Errors are RFC 9457 problem details.',
+    version: '1.0.0',
+  },
+});
