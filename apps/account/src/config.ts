@@ -26,6 +26,8 @@ export interface AccountCoreConfig {
 export interface AccountConfig extends CommonConfig, AccountCoreConfig {
   smtpUrl: string;
   mailFrom: string;
+  /** Consumer group (and inbox name) of the purchase consumer. */
+  purchasesConsumerGroup: string;
   trustProxy: boolean;
   rateLimits: RateLimits;
   accessTokens: AccessTokenIssuerConfig;
@@ -47,7 +49,7 @@ const RATE_LIMIT_DEFAULTS: Record<keyof RateLimits, [variable: string, fallback:
 function readCore(env: EnvReader): Omit<AccountCoreConfig, 'databaseUrl'> {
   return {
     portalUrl: env.url('PORTAL_URL', { default: DEFAULT_PORTAL_URL, protocols: ['http', 'https'] }),
-    tokenTtlSeconds: env.int('ACCOUNT_TOKEN_TTL_SECONDS', { default: 3600, min: 60, max: 7 * 86400 }),
+    tokenTtlSeconds: env.int('ACCOUNT_TOKEN_TTL_SECONDS', { default: 3600, min: 1, max: 7 * 86400 }),
   };
 }
 
@@ -71,11 +73,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const core = readCore(env);
   const smtpUrl = env.url('SMTP_URL', { protocols: ['smtp', 'smtps'] });
   const mailFrom = env.string('MAIL_FROM', { default: 'Order to License <no-reply@order-to-license.local>' });
+  const purchasesConsumerGroup = env.string('PURCHASES_CONSUMER_GROUP', {
+    default: 'account.purchases',
+    pattern: /^[A-Za-z0-9._-]{1,200}$/,
+  });
   const trustProxy = env.oneOf('TRUST_PROXY', ['true', 'false'], 'false') === 'true';
   env.done();
   const rateLimits = readRateLimits(env);
   const accessTokens = readAccessTokenIssuerConfig(source);
-  return { ...common, ...core, smtpUrl, mailFrom, trustProxy, rateLimits, accessTokens };
+  return {
+    ...common,
+    ...core,
+    smtpUrl,
+    mailFrom,
+    purchasesConsumerGroup,
+    trustProxy,
+    rateLimits,
+    accessTokens,
+  };
 }
 
 /** The operator commands' view: the database and how links are made. */

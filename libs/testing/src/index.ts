@@ -5,3 +5,4 @@ export * from './kafka';
 export * from './decider';
 export * from './webhooks';
 export * from './service';
+export * from './mail';

@@ -18,7 +18,7 @@ import { AccountService } from '../accounts/account.service';
 import { CredentialsService } from '../auth/credentials.service';
 import type { AccountConfig } from '../config';
 import { MailSender } from '../mail/mail-sender';
-import { PURCHASE_CONSUMER, purchaseConsumerOptions } from '../purchases/purchase-consumer';
+import { purchaseConsumerOptions } from '../purchases/purchase-consumer';
 import { PasswordHasher } from '../security/passwords';
 import { RateLimiter } from '../security/rate-limiter';
 import { AccountTables1764316800000 } from './migrations/1764316800000-account-tables';
@@ -86,12 +86,12 @@ export class AccountRuntime {
     });
     this.newConsumer = () =>
       new InboxConsumer<PublicCloudEvent>({
-        ...purchaseConsumerOptions(this.accounts),
+        ...purchaseConsumerOptions(this.accounts, config.purchasesConsumerGroup),
         kafka,
         store: this.store,
         dlqProducer,
         logger,
-        onProcessed: (outcome) => consumed.inc({ consumer: PURCHASE_CONSUMER, outcome }),
+        onProcessed: (outcome) => consumed.inc({ consumer: config.purchasesConsumerGroup, outcome }),
       });
 
     const mails = new Counter({

@@ -2,8 +2,6 @@ import { parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
 import { KAFKA_CORRELATION_HEADER, type InboxConsumerOptions } from '@otl/event-store';
 import type { AccountService } from '../accounts/account.service';
 
-export const PURCHASE_CONSUMER = 'account.purchases';
-
 /**
  * `purchase.recorded.v1` → the buyer's account (found or created by address) and
  * `purchase.assigned.v1`, once per purchase: the inbox and the assignment commit together.
@@ -11,12 +9,13 @@ export const PURCHASE_CONSUMER = 'account.purchases';
  */
 export function purchaseConsumerOptions(
   accounts: AccountService,
+  name: string,
 ): Pick<
   InboxConsumerOptions<PublicCloudEvent>,
   'name' | 'topics' | 'parse' | 'identify' | 'streamsOf' | 'handle'
 > {
   return {
-    name: PURCHASE_CONSUMER,
+    name,
     topics: [topics.purchases],
     parse: (value) => parseCloudEvent(value),
     identify: (event) => ({ id: event.id, type: event.type }),

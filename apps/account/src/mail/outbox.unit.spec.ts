@@ -1,0 +1,100 @@
+import type { AccountEvent } from '../accounts/account';
+import { mailsFor } from './outbox';
+import { linkFor, mailTemplates, renderMail } from './templates';
+
+const issued = (tokenHash: string, reason: 'registration' | 'purchase' | 'reset'): AccountEvent => ({
+  type: 'account.token-issued',
+  data: {
+    tokenHash,
+    purpose: reason === 'registration' ? 'verify-email' : 'set-password',
+    reason,
+    expiresAt: '2026-11-27T11:00:00.000Z',
+    issuedAt: '2026-11-27T10:00:00.000Z',
+  },
+});
+
+describe('mail outbox', () => {
+  const recipient = { email: 'Ana.Lima@Example.com', name: 'Ana Lima' };
+
+  it('mails each issued token with its template, and a notice for a replaced password only', () => {
+    const mails = mailsFor(
+      recipient,
+      [
+        { eventId: 'e1', event: issued('h1', 'registration') },
+        { eventId: 'e2', event: issued('h2', 'purchase') },
+        {
+          eventId: 'e3',
+          event: {
+            type: 'account.password-set',
+            data: { passwordHash: 'x', via: 'token', replaced: true, setAt: '' },
+          },
+        },
+        {
+          eventId: 'e4',
+          event: {
+            type: 'account.password-set',
+            data: { passwordHash: 'x', via: 'token', replaced: false, setAt: '' },
+          },
+        },
+        { eventId: 'e5', event: { type: 'account.email-verified', data: { verifiedAt: '' } } },
+      ],
+      new Map([
+        ['h1', 'raw1'],
+        ['h2', 'raw2'],
+      ]),
+    );
+    expect(mails).toEqual([
+      {
+        id: 'e1',
+        recipient: 'Ana.Lima@Example.com',
+        template: 'verify-email',
+        params: { name: 'Ana Lima', expiresAt: '2026-11-27T11:00:00.000Z' },
+        secret: 'raw1',
+      },
+      {
+        id: 'e2',
+        recipient: 'Ana.Lima@Example.com',
+        template: 'purchase-set-password',
+        params: { name: 'Ana Lima', expiresAt: '2026-11-27T11:00:00.000Z' },
+        secret: 'raw2',
+      },
+      {
+        id: 'e3',
+        recipient: 'Ana.Lima@Example.com',
+        template: 'password-changed',
+        params: { name: 'Ana Lima' },
+        secret: null,
+      },
+    ]);
+  });
+
+  it('refuses to queue a token mail without its raw token', () => {
+    expect(() => mailsFor(recipient, [{ eventId: 'e1', event: issued('h1', 'reset') }], new Map())).toThrow(
+      /no raw token/,
+    );
+  });
+
+  it("builds the contract's links on the configured portal, whatever its path", () => {
+    expect(linkFor('verify-email', 'http://localhost:3100', 'abc')).toBe(
+      'http://localhost:3100/verify-email?token=abc',
+    );
+    expect(linkFor('password-reset', 'https://portal.example.com/app/', 'a-b_c')).toBe(
+      'https://portal.example.com/app/set-password?token=a-b_c',
+    );
+    expect(linkFor('password-changed', 'http://localhost:3100', null)).toBeNull();
+  });
+
+  it.each(mailTemplates)('renders %s with its link and without placeholders', (template) => {
+    const link = linkFor(template, 'http://localhost:3100', 'tok');
+    const mail = renderMail(
+      template,
+      { name: 'Ana', expiresAt: '2026-11-27T11:00:00.000Z' },
+      link,
+      'http://localhost:3100',
+    );
+    expect(mail.subject.length).toBeGreaterThan(5);
+    expect(mail.text).toContain('Hello Ana,');
+    if (link) expect(mail.text).toContain(link);
+    expect(mail.text).not.toMatch(/undefined|null|\$\{/);
+  });
+});
