@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Kafka, type Producer } from 'kafkajs';
 import { topics } from '@otl/contracts';
 import { parsePrivateKey, jwkThumbprint, signAccessToken } from '@otl/auth';
@@ -28,6 +30,8 @@ import {
   newSigningKey,
   storedCounts,
 } from './support';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
 
 describe('account service (running services, real Postgres, Kafka and SMTP catcher)', () => {
   const signingKey = newSigningKey();
@@ -431,6 +435,53 @@ describe('account service (running services, real Postgres, Kafka and SMTP catch
       const answer = await api.request('POST', '/v1/accounts', '{"email": ');
       expect(answer.status).toBe(400);
       expect(await storedCounts(db.url)).toEqual(before);
+    });
+  });
+
+  describe('staff (npm run account:create-staff)', () => {
+    const createStaff = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '-r',
+          './tools/runtime/register-aliases.cjs',
+          'dist/out-tsc/apps/account/src/staff/create-staff.js',
+          ...args,
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, PORTAL_URL },
+        },
+      );
+
+    it('creates a staff account, prints and mails a set-password link; its tokens carry the role', async () => {
+      const email = newEmail('Rep');
+      const made = createStaff('--email', email, '--role', 'sales-rep');
+      expect(made.stderr).toBe('');
+      expect(made.status).toBe(0);
+      const printed = made.stdout.match(/https:\S+/)?.[0];
+      expect(printed).toMatch(new RegExp(`^${PORTAL_URL}/set-password\\?token=`));
+      const [mailed] = await mail.waitFor(email);
+      expect(mailed!.text).toContain(printed);
+
+      expect((await api.setPassword(new URL(printed!).searchParams.get('token')!)).status).toBe(204);
+      const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+      expect(claims(await accessTokenOf(email)).roles).toEqual(['sales-rep']);
+
+      expect(createStaff('--email', email.toUpperCase(), '--role', 'sales-manager').status).toBe(0);
+      expect(claims(await accessTokenOf(email)).roles).toEqual(['sales-manager']);
+    });
+
+    it('refuses a role for a customer with purchases, and bad arguments', async () => {
+      const email = newEmail('Customer');
+      const purchaseId = await store.order(email);
+      await waitForAssignment(purchaseId);
+      const refused = createStaff('--email', email, '--role', 'sales-rep');
+      expect(refused.status).toBe(65);
+      expect(refused.stderr).toMatch(/customer account/);
+      expect(createStaff('--email', email, '--role', 'admin').status).toBe(64);
+      expect(createStaff('--role', 'sales-rep').status).toBe(64);
     });
   });
 

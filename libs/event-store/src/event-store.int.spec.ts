@@ -79,6 +79,48 @@ describe('EventStore (real Postgres)', () => {
     expect((await store.readStream(stream)).version).toBe(0);
   });
 
+  it('takes further stream locks before writing, and refuses them after an append', async () => {
+    const first = streamId();
+    const second = streamId();
+    await store.transaction({ lockStreams: [first] }, async (tx) => {
+      await tx.lockStreams([second]);
+      await tx.appendToStream(second, 0, [{ type: 'late.locked', data: {} }]);
+      await expect(tx.lockStreams([streamId()])).rejects.toThrow(EventStoreUsageError);
+    });
+    expect((await store.readStream(second)).version).toBe(1);
+  });
+
+  it('makes a late lock wait for the transaction that holds it', async () => {
+    const stream = streamId();
+    const order: string[] = [];
+    let release!: () => void;
+    let locked!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holderLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = store.transaction({ lockStreams: [stream] }, async (tx) => {
+      order.push('holder locked');
+      locked();
+      await held;
+      await tx.appendToStream(stream, 0, [{ type: 'holder.appended', data: {} }]);
+      order.push('holder appended');
+    });
+    await holderLocked;
+    const waiter = store.transaction({ lockStreams: [] }, async (tx) => {
+      await tx.lockStreams([stream]);
+      order.push('waiter locked');
+      const { version } = await tx.readStream(stream);
+      await tx.appendToStream(stream, version, [{ type: 'waiter.appended', data: {} }]);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await Promise.all([holder, waiter]);
+    expect(order).toEqual(['holder locked', 'holder appended', 'waiter locked']);
+    expect((await store.readStream(stream)).events.map((event) => event.type)).toEqual([
+      'holder.appended',
+      'waiter.appended',
+    ]);
+  });
+
   it('rolls back every write of a failing transaction', async () => {
     const stream = streamId();
     await expect(

@@ -6,7 +6,8 @@ export interface CaughtMail {
   id: string;
   subject: string;
   text: string;
-  messageId: string;
+  /** Raw headers, lower-cased names (`message-id` among them). */
+  headers: Record<string, string>;
   to: { address: string; name: string }[];
   date: string;
 }
