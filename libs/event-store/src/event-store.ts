@@ -181,13 +181,22 @@ export class EventTransaction implements Sql {
    * anything, so it still has no transaction id and its appends keep stream order. Callers
    * that lock in two steps must always do so in the same order, or they may deadlock.
    */
-  async lockStreams(streamIds: readonly string[]): Promise<void> {
+  async lockStreams(streamIds: readonly string[], options: { read?: readonly string[] } = {}): Promise<void> {
     if (this.appended) {
       throw new EventStoreUsageError('lockStreams must be called before the transaction appends');
     }
     const fresh = [...new Set(streamIds)].filter((id) => !this.lockedStreams.has(id));
-    if (fresh.length === 0) return;
-    await this.client.query(lockStatements(fresh).join(';\n'));
+    // Streams named in `read` are read in the same round trip, once the locks are held.
+    const reads = [...new Set(options.read ?? [])];
+    const statements = [
+      ...lockStatements(fresh),
+      ...reads.map((id) => inline(readStreamStatement(id), this.client)),
+    ];
+    if (statements.length === 0) return;
+    const results = await this.client.query(statements.join(';\n'));
+    const all = (Array.isArray(results) ? results : [results]) as unknown as { rows: EventRow[] }[];
+    const fetched = all.slice(all.length - reads.length);
+    reads.forEach((id, index) => this.prefetched.set(id, toSlice(fetched[index]?.rows ?? [])));
     for (const id of fresh) this.lockedStreams.add(id);
   }
 
@@ -223,28 +232,13 @@ export class EventTransaction implements Sql {
    * is committed then.
    */
   async commitWith(statements: readonly (Statement | null)[]): Promise<{ rows: QueryResultRow[] }[]> {
-    const results = await this.send(statements, true);
-    this.committed = true;
-    return results;
-  }
-
-  /** Like `commitWith` but leaves the transaction open (for work that must follow in it). */
-  execute(statements: readonly (Statement | null)[]): Promise<{ rows: QueryResultRow[] }[]> {
-    return this.send(statements, false);
-  }
-
-  private async send(
-    statements: readonly (Statement | null)[],
-    commit: boolean,
-  ): Promise<{ rows: QueryResultRow[] }[]> {
     const sendable = statements.filter((statement): statement is Statement => statement !== null);
-    if (sendable.length === 0 && !commit) return [];
-    const texts = sendable.map((statement) => inline(statement, this.client));
-    const text = (commit ? [...texts, 'COMMIT'] : texts).join(';\n');
+    const text = [...sendable.map((statement) => inline(statement, this.client)), 'COMMIT'].join(';\n');
     try {
       const results = (await this.client.query(text)) as unknown as
         { rows: QueryResultRow[] }[] | { rows: QueryResultRow[] };
-      return (Array.isArray(results) ? results : [results]).slice(0, sendable.length);
+      this.committed = true;
+      return Array.isArray(results) ? results.slice(0, sendable.length) : [];
     } catch (error) {
       const append = sendable.find((statement) => statement.append)?.append;
       throw append ? asConcurrencyError(error, append.streamId, append.expectedVersion) : error;

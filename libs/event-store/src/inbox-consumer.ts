@@ -1,7 +1,7 @@
 import { dlqTopicOf } from '@otl/contracts';
 import { KAFKA_CORRELATION_HEADER } from './public-events';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
-import type { EventStore, EventTransaction } from './event-store';
+import type { EventStore, EventTransaction, Statement } from './event-store';
 import { errorFields, sleep, type Logger } from './logger';
 import { isTransientDatabaseError } from './sql';
 
@@ -27,25 +27,31 @@ export interface InboxConsumerOptions<E> {
   identify(event: E): { id: string; type: string };
   /** Streams the handler will append to (locked before anything is written). */
   streamsOf(event: E): readonly string[];
-  /** Applies the event inside the transaction that also records it in the inbox. */
-  handle(event: E, tx: EventTransaction, message: InboxMessage<E>): Promise<void>;
+  /**
+   * Applies the event inside the transaction that also records it in the inbox. It may return
+   * statements (e.g. from `tx.appendStatement`); they are sent with the inbox row and COMMIT in one
+   * round trip.
+   */
+  handle(
+    event: E,
+    tx: EventTransaction,
+    message: InboxMessage<E>,
+  ): Promise<void | readonly (Statement | null)[]>;
   /** Attempts before a failing record goes to the DLQ (database outages do not count). */
   maxAttempts?: number;
   retryBaseMs?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Records of one partition applied together in one transaction (group commit). A group that
+   * fails (say, two records for one new aggregate) is applied again record by record. Default 1.
+   */
+  groupSize?: number;
   /** Where a new consumer group starts: the whole topic (default) or only new records. */
   fromBeginning?: boolean;
   onProcessed?(
     outcome: 'applied' | 'duplicate' | 'dead-lettered',
     message: InboxMessage<E> | undefined,
   ): void;
-}
-
-class DuplicateRaceError extends Error {
-  constructor(consumer: string, eventId: string) {
-    super(`${consumer} applied event ${eventId} concurrently; rolled back`);
-    this.name = 'DuplicateRaceError';
-  }
 }
 
 /**
@@ -71,11 +77,35 @@ export class InboxConsumer<E> {
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ topic, partition, message }) => {
-        await this.process(topic, partition, message);
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+      eachBatchAutoResolve: false,
+      // Records of a batch are applied in order, one transaction each; the offset is committed
+      // after the batch (and every 100 records), since the inbox makes a redelivery harmless.
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        let uncommitted: string | undefined;
+        let count = 0;
+        const commit = async () => {
+          if (uncommitted === undefined) return;
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(uncommitted) + 1n).toString() }]);
+          uncommitted = undefined;
+        };
+        const groupSize = Math.max(1, this.options.groupSize ?? 1);
+        for (let start = 0; start < batch.messages.length; start += groupSize) {
+          if (!isRunning() || isStale() || this.stopping) break;
+          const group = batch.messages.slice(start, start + groupSize);
+          await this.processGroup(topic, partition, group);
+          const last = group.at(-1)?.offset;
+          if (last === undefined) continue;
+          resolveOffset(last);
+          uncommitted = last;
+          count += group.length;
+          if (count >= 100) {
+            count = 0;
+            await commit();
+            await heartbeat();
+          }
+        }
+        await commit();
       },
     });
     // Resolve once partitions are assigned, so callers know records from now on are seen.
@@ -88,21 +118,54 @@ export class InboxConsumer<E> {
     await this.consumer?.disconnect();
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const { logger, name } = this.options;
-    // The producer's correlation id travels in the record headers; log it with the record.
-    const correlationId = message.headers?.[KAFKA_CORRELATION_HEADER]?.toString();
-    const where = { consumer: name, topic, partition, offset: message.offset, correlationId };
-    let parsed: InboxMessage<E>;
+  /** Applies a group of records in one transaction, or one by one when that fails. */
+  private async processGroup(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+    const parsed: { message: KafkaMessage; inbox: InboxMessage<E> }[] = [];
+    for (const message of messages) {
+      const inbox = await this.parseRecord(topic, partition, message);
+      if (inbox) parsed.push({ message, inbox });
+    }
+    if (parsed.length > 1) {
+      try {
+        const outcomes = await this.applyTogether(parsed.map(({ inbox }) => inbox));
+        parsed.forEach(({ inbox }, index) => this.options.onProcessed?.(outcomes[index] ?? 'applied', inbox));
+        return;
+      } catch (error) {
+        this.options.logger.debug(
+          { consumer: this.options.name, topic, partition, records: parsed.length, ...errorFields(error) },
+          'group failed; applying its records one by one',
+        );
+      }
+    }
+    for (const { message, inbox } of parsed) await this.process(message, inbox);
+  }
+
+  /** The record as an event, or undefined once it is dead-lettered as unparseable. */
+  private async parseRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<InboxMessage<E> | undefined> {
     try {
       if (!message.value) throw new Error('record has no value');
       const event = this.options.parse(message.value);
-      parsed = { event, topic, partition, offset: message.offset, headers: message.headers ?? {} };
+      return { event, topic, partition, offset: message.offset, headers: message.headers ?? {} };
     } catch (error) {
-      await this.deadLetter(where, message, error, 1);
-      return;
+      await this.deadLetter(this.where(topic, partition, message), message, error, 1);
+      this.options.onProcessed?.('dead-lettered', undefined);
+      return undefined;
     }
+  }
 
+  private where(topic: string, partition: number, message: KafkaMessage) {
+    // The producer's correlation id travels in the record headers; log it with the record.
+    const correlationId = message.headers?.[KAFKA_CORRELATION_HEADER]?.toString();
+    return { consumer: this.options.name, topic, partition, offset: message.offset, correlationId };
+  }
+
+  private async process(message: KafkaMessage, parsed: InboxMessage<E>): Promise<void> {
+    const { logger } = this.options;
+    const where = this.where(parsed.topic, parsed.partition, message);
     const maxAttempts = this.options.maxAttempts ?? 5;
     const base = this.options.retryBaseMs ?? 200;
     for (let attempt = 1, outage = 0; ;) {
@@ -130,30 +193,52 @@ export class InboxConsumer<E> {
     }
   }
 
-  private applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
-    const { id, type } = this.options.identify(message.event);
+  private async applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
+    const [outcome] = await this.applyTogether([message]);
+    if (!outcome) throw new Error('no outcome for the record');
+    return outcome;
+  }
+
+  /**
+   * One transaction: the streams of every record locked (and read) at BEGIN with the inbox check;
+   * each new record handled in order; every write, the inbox rows and COMMIT in one round trip.
+   * Handlers may still lock streams (tx.lockStreams) since nothing is written before the end. A
+   * concurrent duplicate (a rebalance) violates the inbox key and rolls everything back.
+   */
+  private applyTogether(messages: InboxMessage<E>[]): Promise<('applied' | 'duplicate')[]> {
     const { name } = this.options;
-    return this.options.store.transaction(
-      { lockStreams: this.options.streamsOf(message.event) },
-      async (tx) => {
-        // Check first and record last: the handler may still lock streams (tx.lockStreams),
-        // which must happen before this transaction's first write.
-        const seen = await tx.query('SELECT 1 FROM es_inbox WHERE consumer = $1 AND event_id = $2', [
-          name,
-          id,
-        ]);
-        if (seen.rows.length > 0) return 'duplicate';
-        await this.options.handle(message.event, tx, message);
-        const inserted = await tx.query(
-          `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [name, id, type, message.topic, message.partition, message.offset],
-        );
-        // Another consumer applied the same event meanwhile (a rebalance): undo ours, retry as a duplicate.
-        if (inserted.rowCount === 0) throw new DuplicateRaceError(name, id);
-        return 'applied';
-      },
-    );
+    const records = messages.map((message) => ({ message, ...this.options.identify(message.event) }));
+    const seen: Statement = {
+      text: 'SELECT event_id FROM es_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])',
+      params: [name, `{${records.map(({ id }) => JSON.stringify(id)).join(',')}}`],
+    };
+    const lockStreams = messages.flatMap((message) => this.options.streamsOf(message.event));
+    return this.options.store.transaction({ lockStreams, prefetch: true, alsoRead: [seen] }, async (tx) => {
+      const applied = new Set((tx.alsoRead[0] ?? []).map((row) => String(row['event_id'])));
+      const outcomes: ('applied' | 'duplicate')[] = [];
+      const statements: (Statement | null)[] = [];
+      const rows: unknown[][] = [];
+      for (const { message, id, type } of records) {
+        if (applied.has(id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        applied.add(id);
+        statements.push(...((await this.options.handle(message.event, tx, message)) ?? []));
+        rows.push([name, id, type, message.topic, message.partition, message.offset]);
+        outcomes.push('applied');
+      }
+      if (rows.length > 0) {
+        statements.push({
+          text: `INSERT INTO es_inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+                 SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::int, (r->>5)::bigint
+                 FROM jsonb_array_elements($1::jsonb) AS r`,
+          params: [JSON.stringify(rows)],
+        });
+      }
+      await tx.commitWith(statements);
+      return outcomes;
+    });
   }
 
   private async deadLetter(

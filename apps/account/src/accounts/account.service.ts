@@ -59,7 +59,12 @@ interface Decision {
   tokens: readonly SecretToken[];
   correlationId: string | undefined;
   extra: (Statement | null)[];
-  commit: boolean;
+}
+
+interface Recorded {
+  decided: Decided;
+  /** The writes, to send with COMMIT. */
+  statements: (Statement | null)[];
 }
 
 export interface Decided {
@@ -98,19 +103,25 @@ export class AccountService {
     }));
   }
 
-  /** Inside the inbox transaction of a `purchase.recorded.v1`; the claim stream is already locked. */
-  async assignPurchase(tx: EventTransaction, purchase: PurchaseRecordedV1, correlationId?: string) {
+  /**
+   * Inside the inbox transaction of a `purchase.recorded.v1` (the claim stream is already locked):
+   * returns the writes, which the inbox consumer sends with its own row and the COMMIT.
+   */
+  async assignPurchase(
+    tx: EventTransaction,
+    purchase: PurchaseRecordedV1,
+    correlationId?: string,
+  ): Promise<(Statement | null)[]> {
     const now = this.now();
     const token = this.newToken(now);
-    return this.decideForEmail(
+    const { statements } = await this.decideForEmail(
       tx,
       purchase.customer.email,
       [token],
       (accountId) => ({ type: 'AssignPurchase', accountId, purchase, token, now }),
       correlationId,
-      // The inbox consumer records the purchase as seen, then commits.
-      false,
     );
+    return statements;
   }
 
   /** Streams the purchase handler must lock before its transaction writes. */
@@ -173,9 +184,17 @@ export class AccountService {
     const claim = streams.emailClaim(email);
     // Token index streams are known up front, so they are locked with the claim.
     const lockStreams = [claim, ...tokens.map((token) => streams.tokenIndex(token.hash))];
-    return this.options.store.transaction({ lockStreams, prefetch: true }, (tx) =>
-      this.decideForEmail(tx, email, tokens, command, currentCorrelationId(), true),
-    );
+    return this.options.store.transaction({ lockStreams, prefetch: true }, async (tx) => {
+      const { decided, statements } = await this.decideForEmail(
+        tx,
+        email,
+        tokens,
+        command,
+        currentCorrelationId(),
+      );
+      await tx.commitWith(statements);
+      return decided;
+    });
   }
 
   private async decideForEmail(
@@ -184,15 +203,17 @@ export class AccountService {
     tokens: readonly SecretToken[],
     command: (accountId: string) => AccountCommand,
     correlationId: string | undefined,
-    commit: boolean,
-  ): Promise<Decided> {
+  ): Promise<Recorded> {
     const claimStream = streams.emailClaim(email);
     const claim = await tx.readStream(claimStream);
     const accountId = claimedAccountId(claim.events) ?? randomUUID();
-    await tx.lockStreams([
-      streams.account(accountId),
-      ...tokens.map((token) => streams.tokenIndex(token.hash)),
-    ]);
+    // One round trip: the account's lock, its token indexes' locks, and the account stream.
+    await tx.lockStreams(
+      [streams.account(accountId), ...tokens.map((token) => streams.tokenIndex(token.hash))],
+      {
+        read: [streams.account(accountId)],
+      },
+    );
     const slice = await tx.readStream(streams.account(accountId));
     const state = stateOf(accountEventsOf(slice.events));
     const events = decide(command(accountId), state);
@@ -216,7 +237,6 @@ export class AccountService {
       tokens,
       correlationId,
       extra,
-      commit,
     });
   }
 
@@ -229,7 +249,7 @@ export class AccountService {
       const slice = await tx.readStream(stream);
       const state = stateOf(accountEventsOf(slice.events));
       const events = decide(command(this.now()), state);
-      return this.record(tx, {
+      const { decided, statements } = this.record(tx, {
         accountId,
         version: slice.version,
         before: state,
@@ -237,16 +257,17 @@ export class AccountService {
         tokens: [],
         correlationId: currentCorrelationId(),
         extra: [],
-        commit: true,
       });
+      await tx.commitWith(statements);
+      return decided;
     });
   }
 
-  /** Appends the decision, its indexes and its mails (and commits, if asked) in one round trip. */
-  private async record(tx: EventTransaction, decision: Decision): Promise<Decided> {
+  /** The writes of a decision: its events, its indexes and its mails. */
+  private record(tx: EventTransaction, decision: Decision): Recorded {
     const { accountId, version, before, events, tokens, correlationId, extra } = decision;
     const state = events.reduce(evolve, before);
-    if (events.length === 0) return { accountId, events, state };
+    if (events.length === 0) return { decided: { accountId, events, state }, statements: [] };
     if (state.status !== 'open') throw new Error(`account ${accountId} has events but is not open`);
     const stamped = events.map((event) => ({ eventId: randomUUID(), event }));
     const metadata = { subject: accountId, correlationId };
@@ -280,7 +301,6 @@ export class AccountService {
     }
     const rawTokens = new Map(tokens.map((token) => [token.hash, token.raw]));
     statements.push(outboxInsert(mailsFor(state, stamped, rawTokens)));
-    await (decision.commit ? tx.commitWith(statements) : tx.execute(statements));
-    return { accountId, events, state };
+    return { decided: { accountId, events, state }, statements };
   }
 }

@@ -91,6 +91,10 @@ export class AccountRuntime {
         store: this.store,
         dlqProducer,
         logger,
+        // Purchases of different buyers are independent: apply each partition's records in parallel.
+        partitionsConsumedConcurrently: config.kafkaPartitions,
+        // Up to 50 records of a partition share one transaction and one commit.
+        groupSize: 50,
         onProcessed: (outcome) => consumed.inc({ consumer: config.purchasesConsumerGroup, outcome }),
       });
 

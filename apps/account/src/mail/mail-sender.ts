@@ -39,26 +39,40 @@ export function retryDelaySeconds(attempts: number): number {
 export class MailSender {
   private readonly transport: Transporter;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
 
   constructor(private readonly options: MailSenderOptions) {
-    this.transport = createTransport(options.smtpUrl);
+    // Pooled connections: many mails per SMTP session instead of one connection each.
+    this.transport = createTransport({ url: options.smtpUrl, pool: true, maxConnections: 4 });
   }
 
   start(): void {
     this.stopped = false;
-    this.wake();
+    this.pass();
   }
 
-  /** Look for due mail now (after a transaction queued some). */
+  /**
+   * Look for due mail soon (after a transaction queued some). Wakes within 20 ms are coalesced,
+   * so a burst of commits costs one outbox query, not one each.
+   */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.pass();
+    }, 20);
+  }
+
+  private pass(): void {
+    if (this.stopped) return;
     clearTimeout(this.timer);
     this.running = this.drain()
       .then(() => undefined)
@@ -70,7 +84,7 @@ export class MailSender {
           this.again = false;
           this.wake();
         } else {
-          this.timer = setTimeout(() => this.wake(), this.options.pollIntervalMs ?? 1000);
+          this.timer = setTimeout(() => this.pass(), this.options.pollIntervalMs ?? 1000);
         }
       });
   }
@@ -78,6 +92,7 @@ export class MailSender {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.soon);
     await this.running;
     this.transport.close();
   }
@@ -94,7 +109,7 @@ export class MailSender {
 
   private async sendBatch(): Promise<{ sent: number; claimed: number }> {
     const client = await this.options.pool.connect();
-    let sent = 0;
+    let sent: number;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
@@ -103,30 +118,40 @@ export class MailSender {
           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.options.batchSize ?? 20],
       );
-      for (const row of rows) {
-        const messageId = `<${row.id}@account.order-to-license>`;
-        try {
-          await this.send(row, messageId);
-          await client.query(
-            `UPDATE account_mail_outbox SET sent_at = now(), secret = NULL, attempts = attempts + 1,
-                    message_id = $2, last_error = NULL WHERE id = $1`,
-            [row.id, messageId],
-          );
-          sent++;
-          this.options.onSent?.(row.template);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          this.options.logger.warn(
-            { mailId: row.id, template: row.template, attempts: row.attempts + 1, err: error },
-            'sending mail failed; will retry',
-          );
-          this.options.onFailed?.(row.template);
-          await client.query(
-            `UPDATE account_mail_outbox SET attempts = attempts + 1, last_error = $2,
-                    next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`,
-            [row.id, message.slice(0, 2000), retryDelaySeconds(row.attempts + 1)],
-          );
-        }
+      const outcomes = await Promise.all(
+        rows.map(async (row) => {
+          const messageId = `<${row.id}@account.order-to-license>`;
+          try {
+            await this.send(row, messageId);
+            this.options.onSent?.(row.template);
+            return { row, messageId, error: undefined };
+          } catch (error) {
+            this.options.logger.warn(
+              { mailId: row.id, template: row.template, attempts: row.attempts + 1, err: error },
+              'sending mail failed; will retry',
+            );
+            this.options.onFailed?.(row.template);
+            return { row, messageId, error: error instanceof Error ? error.message : String(error) };
+          }
+        }),
+      );
+      const delivered = outcomes.filter((outcome) => outcome.error === undefined);
+      sent = delivered.length;
+      if (delivered.length > 0) {
+        await client.query(
+          `UPDATE account_mail_outbox o SET sent_at = now(), secret = NULL, attempts = o.attempts + 1,
+                  message_id = d.message_id, last_error = NULL
+             FROM unnest($1::uuid[], $2::text[]) AS d(id, message_id) WHERE o.id = d.id`,
+          [delivered.map((outcome) => outcome.row.id), delivered.map((outcome) => outcome.messageId)],
+        );
+      }
+      for (const { row, error } of outcomes) {
+        if (error === undefined) continue;
+        await client.query(
+          `UPDATE account_mail_outbox SET attempts = attempts + 1, last_error = $2,
+                  next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`,
+          [row.id, error.slice(0, 2000), retryDelaySeconds(row.attempts + 1)],
+        );
       }
       await client.query('COMMIT');
       return { sent, claimed: rows.length };

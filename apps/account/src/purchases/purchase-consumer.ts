@@ -21,9 +21,9 @@ export function purchaseConsumerOptions(
     identify: (event) => ({ id: event.id, type: event.type }),
     streamsOf: (event) => (event.type === 'purchase.recorded.v1' ? accounts.purchaseStreams(event.data) : []),
     handle: async (event, tx, message) => {
-      if (event.type !== 'purchase.recorded.v1') return;
+      if (event.type !== 'purchase.recorded.v1') return [];
       const correlationId = message.headers[KAFKA_CORRELATION_HEADER]?.toString();
-      await accounts.assignPurchase(tx, event.data, correlationId);
+      return accounts.assignPurchase(tx, event.data, correlationId);
     },
   };
 }
