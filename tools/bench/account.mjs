@@ -22,7 +22,7 @@ import {
   newWebhookSecret,
   openLoad,
   percentile,
-  signWebhook,
+  storeOrders,
   startBenchInfra,
   startService,
 } from './lib.mjs';
@@ -91,30 +91,8 @@ try {
   });
   await sleep(2000);
 
-  const makeOrder = (run, timestamp) => (i) => {
-    const body = JSON.stringify({
-      type: 'order.completed',
-      data: {
-        orderId: `BENCH-${run}-${i}`,
-        completedAt: '2026-11-27T10:00:00Z',
-        currency: 'USD',
-        customer: { email: `buyer-${run}-${i}@example.com`, name: 'Bench Buyer', company: null },
-        items: [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '1249.00' }],
-        total: '1249.00',
-      },
-    });
-    const id = `msg_${run}_${i}`;
-    return {
-      path: '/v1/webhooks/store',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(secret, id, timestamp, body),
-      },
-    };
-  };
+  const makeOrder = (run, timestamp) =>
+    storeOrders({ secret, run, timestamp, buyer: (i) => `buyer-${run}-${i}@example.com` });
 
   // Warm-up (not measured): JIT, connection pools and the consumers' fetch sizes settle.
   process.stdout.write('\nWarm-up: 100 purchases/s for 15 s (not measured) ... ');

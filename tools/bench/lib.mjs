@@ -74,6 +74,38 @@ export function signWebhook(secret, id, timestamp, body) {
 }
 
 /**
+ * A maker of signed `order.completed` deliveries for `openLoad`: order `BENCH-{run}-{i}` by the
+ * buyer `buyer(i)`, signed with `secret` at `timestamp`.
+ * @param {{ secret: string, run: string, timestamp: number, buyer: (i: number) => string }} options
+ */
+export function storeOrders({ secret, run, timestamp, buyer }) {
+  return (i) => {
+    const body = JSON.stringify({
+      type: 'order.completed',
+      data: {
+        orderId: `BENCH-${run}-${i}`,
+        completedAt: '2026-11-27T10:00:00Z',
+        currency: 'USD',
+        customer: { email: buyer(i), name: 'Bench Buyer', company: null },
+        items: [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '1249.00' }],
+        total: '1249.00',
+      },
+    });
+    const id = `msg_${run}_${i}`;
+    return {
+      path: '/v1/webhooks/store',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(secret, id, timestamp, body),
+      },
+    };
+  };
+}
+
+/**
  * Open-model load: request i is sent at start + i / rate whatever happened to earlier ones,
  * and its latency counts from that scheduled moment (no coordinated omission).
  * @param {{ url: string, rate: number, seconds: number, make: (i: number) => { path: string, headers: Record<string,string>, body: string } }} options
