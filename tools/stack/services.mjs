@@ -39,6 +39,14 @@ export const services = [
     topics: ['purchases.v1', 'accounts.v1'],
     secrets: { ACCESS_TOKEN_SIGNING_KEY: 'ed25519' },
   },
+  {
+    name: 'license',
+    port: 3105,
+    database: 'license',
+    main: 'dist/out-tsc/apps/license/src/main.js',
+    topics: ['purchases.v1', 'accounts.v1', 'licenses.v1'],
+    secrets: { LICENSE_SIGNING_KEY: 'ed25519' },
+  },
 ];
 
 /**

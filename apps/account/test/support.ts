@@ -1,28 +1,15 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { assertValidEvent, parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
-import {
-  createTestDatabase,
-  requireEnv,
-  signStoreWebhook,
-  startService,
-  storeOrder,
-  uniqueName,
-  type ReceivedRecord,
-  type RunningService,
-  type TestDatabase,
-} from '@otl/testing';
+import { requireEnv, uniqueName, type ReceivedRecord } from '@otl/testing';
+
+export { Store, newSigningKey } from '@otl/testing';
 
 export const PORTAL_URL = 'https://portal.example.test';
 
 /** A fresh address (lower-case domain: the SMTP path keeps the local part's case, not the domain's). */
 export const newEmail = (label: string) => `${label}.${randomUUID().slice(0, 8)}@example.com`;
 export const PASSWORD = 'correct horse battery staple';
-
-export function newSigningKey(): string {
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
-  return Buffer.from(pem).toString('base64');
-}
 
 export function accountEnv(databaseUrl: string, signingKey: string, extra: Record<string, string> = {}) {
   return {
@@ -94,47 +81,6 @@ export class AccountApi {
 
   me(accessToken: string) {
     return this.request('GET', '/v1/me', undefined, { authorization: `Bearer ${accessToken}` });
-  }
-}
-
-/** The store-webhook service, to put purchases on Kafka the way production does. */
-export class Store {
-  private constructor(
-    private readonly db: TestDatabase,
-    private readonly service: RunningService,
-    private readonly secret: string,
-  ) {}
-
-  static async start(): Promise<Store> {
-    const db = await createTestDatabase('account_e2e_store');
-    const secret = `whsec_${randomBytes(24).toString('base64')}`;
-    const service = await startService('store-webhook', {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-      STORE_WEBHOOK_SECRET: secret,
-    });
-    return new Store(db, service, secret);
-  }
-
-  /** Records an order by `email`; returns its purchaseId. */
-  async order(email: string, name = 'Test Buyer'): Promise<string> {
-    const orderId = `ST-${randomUUID().slice(0, 13)}`;
-    const body = JSON.stringify(storeOrder(orderId, { customer: { email, name, company: null } }));
-    const response = await fetch(`${this.service.url}/v1/webhooks/store`, {
-      method: 'POST',
-      headers: signStoreWebhook(this.secret, body),
-      body,
-    });
-    const answer = (await response.json()) as { purchaseId?: string };
-    if (response.status !== 202 || !answer.purchaseId) {
-      throw new Error(`store webhook answered ${response.status}: ${JSON.stringify(answer)}`);
-    }
-    return answer.purchaseId;
-  }
-
-  async stop(): Promise<void> {
-    await this.service.stop();
-    await this.db.drop();
   }
 }
 

@@ -6,3 +6,4 @@ export * from './decider';
 export * from './webhooks';
 export * from './service';
 export * from './mail';
+export * from './store';

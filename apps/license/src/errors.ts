@@ -1,0 +1,41 @@
+import { isTransientDatabaseError } from '@otl/event-store';
+import { ProblemException } from '@otl/platform';
+import { ItemNotAvailableError } from './items/item';
+import { LicenseError } from './licenses/license';
+import { NotFoundError } from './licenses/license.service';
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled error code ${String(value)}`);
+}
+
+/** The one place domain errors become problem details; anything else is rethrown. */
+export function rethrowAsProblem(error: unknown): never {
+  if (error instanceof NotFoundError)
+    throw new ProblemException(404, 'not-found', 'Not found', error.message);
+  if (error instanceof ItemNotAvailableError) {
+    throw new ProblemException(409, 'item-not-available', 'Item not available', error.message, {
+      itemId: error.itemId,
+      itemStatus: error.status,
+    });
+  }
+  if (error instanceof LicenseError) {
+    switch (error.code) {
+      case 'license-not-found':
+        throw new ProblemException(404, 'not-found', 'Not found', error.message);
+      case 'activation-conflict':
+        throw new ProblemException(409, 'activation-conflict', 'Activation cannot change', error.message);
+      case 'license-revoked':
+        throw new ProblemException(409, 'license-revoked', 'Licence revoked', error.message);
+      case 'license-not-activated':
+        throw new ProblemException(409, 'license-not-activated', 'Licence not activated', error.message);
+      default:
+        assertUnreachable(error.code);
+    }
+  }
+  if (isTransientDatabaseError(error)) {
+    throw new ProblemException(503, 'service-unavailable', 'Service unavailable', 'Try again shortly.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
+  throw error;
+}

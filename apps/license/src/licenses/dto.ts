@@ -1,0 +1,98 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateIf,
+} from 'class-validator';
+
+export class GenerateLicenseDto {
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    example: ['5b2d6f1e-8a3c-5d4e-9f0a-1b2c3d4e5f60'],
+    description: 'One item ("Generate License") or several ("Generate one License"); 1 to 100, no repeats.',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsUUID('all', { each: true, message: 'each value must be an item id (UUID)' })
+  itemIds!: string[];
+}
+
+export class ActivationDto {
+  @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'], example: 'self-hosted' })
+  @IsIn(['vendor-hosted', 'self-hosted'], { message: 'must be vendor-hosted or self-hosted' })
+  trackingMode!: 'vendor-hosted' | 'self-hosted';
+
+  @ApiPropertyOptional({
+    example: 'lts-plant-7',
+    description:
+      "Required for self-hosted: the id of the customer's own License Tracking Server. Not allowed otherwise.",
+  })
+  @ValidateIf((dto: ActivationDto) => dto.trackingMode === 'self-hosted' || dto.ltsInstanceId !== undefined)
+  @IsString()
+  @Length(1, 200)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  ltsInstanceId?: string;
+}
+
+export class LicensedItemDto {
+  @ApiProperty({ format: 'uuid' }) itemId!: string;
+  @ApiProperty({ example: 'BARCODE-JS-DEVICE-1Y' }) sku!: string;
+  @ApiProperty({ example: 'barcode-reader-js' }) product!: string;
+  @ApiProperty({ example: 'device' }) unit!: string;
+  @ApiProperty({ example: 2 }) quantity!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'null here: a 1-year term starts at activation; the licence file carries the date.',
+  })
+  expiresAt!: string | null;
+}
+
+export class LicenseDto {
+  @ApiProperty({ format: 'uuid' }) licenseId!: string;
+  @ApiProperty({ example: 'OTL1-7K2MX-Q9D4R-B3T8N-W5Z1C-H6J0P-M2V9A-4FQX' }) licenseKey!: string;
+  @ApiProperty({ enum: ['generated', 'activated', 'revoked'] }) status!: string;
+  @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'], nullable: true }) trackingMode!: string | null;
+  @ApiProperty({ nullable: true, type: String }) ltsInstanceId!: string | null;
+  @ApiProperty({ type: [LicensedItemDto] }) items!: LicensedItemDto[];
+  @ApiProperty({ example: '2026-11-27T10:00:01.123Z' }) generatedAt!: string;
+  @ApiProperty({ nullable: true, type: String }) activatedAt!: string | null;
+}
+
+export class LicenseItemDto {
+  @ApiProperty({ format: 'uuid' }) itemId!: string;
+  @ApiProperty({ format: 'uuid' }) purchaseId!: string;
+  @ApiProperty({ enum: ['store', 'purchase-order', 'reseller'] }) channel!: string;
+  @ApiProperty({ example: 'ST-100234' }) externalRef!: string;
+  @ApiProperty({ example: 'BARCODE-JS-DEVICE-1Y' }) sku!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'barcode-reader-js',
+    description: 'null for an unknown SKU',
+  })
+  product!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'device' }) unit!: string | null;
+  @ApiProperty({ example: 2 }) quantity!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['1y', 'perpetual'],
+    description: '1y runs from activation of the licence that holds the item.',
+  })
+  term!: string | null;
+  @ApiProperty() purchasedAt!: string;
+  @ApiProperty({ enum: ['available', 'licensed', 'refunded', 'needs-review'] }) status!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) licenseId!: string | null;
+}

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { runService } from '@otl/platform';
+import { AppModule } from './app.module';
+import { SERVICE_NAME, loadConfig } from './config';
+import { LicenseRuntime } from './infrastructure/runtime';
+
+runService({
+  name: SERVICE_NAME,
+  loadConfig,
+  prepare: async (config, logger, metrics) =>
+    AppModule.register(config, await LicenseRuntime.start(config, logger, metrics), metrics, logger),
+  bodyLimitBytes: 256 * 1024,
+  openApi: {
+    title: 'license',
+    description:
+      "The customer portal's licence API: purchased items, one licence for one or several items, activation " +
+      '(vendor-hosted or self-hosted tracking) and signed licence files. Consumes `purchase.assigned.v1` and ' +
+      '`purchase.refunded.v1`; publishes `license.generated.v1`, `license.activated.v1` and `license.revoked.v1` ' +
+      'on `licenses.v1`. Access tokens come from the account service. Errors are RFC 9457 problem details.',
+    version: '1.0.0',
+  },
+});

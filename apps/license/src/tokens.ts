@@ -1,0 +1,1 @@
+export const LICENSE_FILE_KEYS = Symbol('LICENSE_FILE_KEYS');

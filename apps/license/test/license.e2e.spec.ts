@@ -1,0 +1,527 @@
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { Kafka, type Producer } from 'kafkajs';
+import { assertValidEvent, parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
+import { importJwks, parsePrivateKey } from '@otl/auth';
+import {
+  MailCatcher,
+  Store,
+  TopicRecorder,
+  createTestDatabase,
+  delay,
+  eventually,
+  mailedLink,
+  newSigningKey,
+  requireEnv,
+  startService,
+  testKafka,
+  uniqueName,
+  type RunningService,
+  type TestDatabase,
+} from '@otl/testing';
+import { verifyLicenseFile, type LicenseFile } from '../src/licenses/license-file';
+
+const PASSWORD = 'correct horse battery staple';
+const JS = { sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' };
+const TWAIN = { sku: 'WEBTWAIN-PRO-DOMAIN-1Y', quantity: 1, unitPrice: '899.00' };
+const SERVER = { sku: 'BARCODE-SERVER-INSTANCE-PERP', quantity: 3, unitPrice: '4999.00' };
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown> & { [key: string]: unknown };
+  headers: Headers;
+}
+
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
+}
+
+interface Item {
+  itemId: string;
+  purchaseId: string;
+  sku: string;
+  product: string | null;
+  unit: string | null;
+  quantity: number;
+  term: string | null;
+  status: string;
+  licenseId: string | null;
+}
+
+describe('license service (running services, real Postgres and Kafka)', () => {
+  const mail = new MailCatcher();
+  const fileKey = newSigningKey();
+  let dbs: TestDatabase[] = [];
+  let store: Store;
+  let account: RunningService;
+  let license: RunningService;
+  let second: RunningService;
+  let recorder: TopicRecorder;
+  let producer: Producer;
+  let licenseEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    const [accountDb, licenseDb] = await Promise.all([
+      createTestDatabase('license_e2e_account'),
+      createTestDatabase('license_e2e'),
+    ]);
+    dbs = [accountDb, licenseDb];
+    recorder = await new TopicRecorder(testKafka('license-e2e'), [topics.licenses, topics.accounts]).start();
+    store = await Store.start();
+    account = await startService('account', {
+      DATABASE_URL: accountDb.url,
+      KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+      SMTP_URL: requireEnv('SMTP_URL'),
+      ACCESS_TOKEN_SIGNING_KEY: newSigningKey(),
+      PURCHASES_CONSUMER_GROUP: uniqueName('license-e2e-account'),
+    });
+    licenseEnv = {
+      DATABASE_URL: licenseDb.url,
+      KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+      LICENSE_SIGNING_KEY: fileKey,
+      ACCESS_TOKEN_JWKS_URL: `${account.url}/.well-known/jwks.json`,
+      LICENSE_CONSUMER_GROUP: uniqueName('license-e2e'),
+      VENDOR_TRACKING_URL: 'https://lts.vendor.example',
+    };
+    // Two instances on one database: concurrency rules must hold across processes.
+    [license, second] = await Promise.all([
+      startService('license', licenseEnv),
+      startService('license', licenseEnv),
+    ]);
+    producer = new Kafka({
+      brokers: requireEnv('KAFKA_BROKERS').split(','),
+      clientId: 'license-e2e-replay',
+    }).producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await Promise.all([license?.stop(), second?.stop()]);
+    await account?.stop();
+    await store?.stop();
+    await recorder?.stop();
+    await Promise.all(dbs.map((db) => db.drop()));
+  });
+
+  /** A buyer who purchased through the store and signed in: their access token and purchase. */
+  async function buyer(
+    items = [JS],
+    label = 'Buyer',
+  ): Promise<{ token: string; purchaseId: string; email: string }> {
+    const email = `${label}.${randomUUID().slice(0, 8)}@example.com`;
+    const purchaseId = await store.order(email, 'Test Buyer', items);
+    const [mailed] = await mail.waitFor(email);
+    const { token } = mailedLink(mailed!, '/set-password');
+    expect(
+      (
+        await call(account.url, 'POST', '/v1/auth/password-reset/confirm', undefined, {
+          token,
+          password: PASSWORD,
+        })
+      ).status,
+    ).toBe(204);
+    const signIn = await call(account.url, 'POST', '/v1/auth/token', undefined, {
+      email,
+      password: PASSWORD,
+    });
+    return { token: signIn.body.accessToken as string, purchaseId, email };
+  }
+
+  const itemsOf = async (token: string, purchaseId: string, count: number): Promise<Item[]> =>
+    eventually(
+      async () => {
+        const answer = await call(license.url, 'GET', '/v1/license-items', token);
+        const items = (answer.body as unknown as Item[]).filter((item) => item.purchaseId === purchaseId);
+        return items.length >= count ? items : undefined;
+      },
+      { what: `${count} items of ${purchaseId}`, timeoutMs: 40_000 },
+    );
+
+  const licenseEvents = (licenseId: string): PublicCloudEvent[] =>
+    recorder.records
+      .filter((record) => record.topic === topics.licenses && record.key === licenseId)
+      .map((record) => {
+        const event = parseCloudEvent(record.value);
+        assertValidEvent(event);
+        return event;
+      });
+
+  const generate = (token: string, itemIds: string[], url = license.url) =>
+    call(url, 'POST', '/v1/licenses', token, { itemIds });
+  const activate = (token: string, licenseId: string, body: unknown) =>
+    call(license.url, 'POST', `/v1/licenses/${licenseId}/activation`, token, body);
+
+  it('shows the items of a store purchase to the buyer, with catalog facts and status', async () => {
+    const { token, purchaseId } = await buyer([
+      JS,
+      SERVER,
+      { sku: 'MYSTERY-SKU', quantity: 1, unitPrice: '1.00' },
+    ]);
+    const items = await itemsOf(token, purchaseId, 3);
+    expect(
+      items.map(({ sku, product, unit, quantity, term, status, licenseId }) => ({
+        sku,
+        product,
+        unit,
+        quantity,
+        term,
+        status,
+        licenseId,
+      })),
+    ).toEqual([
+      {
+        sku: JS.sku,
+        product: 'barcode-reader-js',
+        unit: 'device',
+        quantity: 2,
+        term: '1y',
+        status: 'available',
+        licenseId: null,
+      },
+      {
+        sku: SERVER.sku,
+        product: 'barcode-reader-server',
+        unit: 'instance',
+        quantity: 3,
+        term: 'perpetual',
+        status: 'available',
+        licenseId: null,
+      },
+      {
+        sku: 'MYSTERY-SKU',
+        product: null,
+        unit: null,
+        quantity: 1,
+        term: null,
+        status: 'needs-review',
+        licenseId: null,
+      },
+    ]);
+    const review = await generate(token, [items[2]!.itemId]);
+    expect(review.status).toBe(409);
+  });
+
+  it('generates one licence for one item and one licence for three items; the items turn licensed', async () => {
+    const { token, purchaseId } = await buyer([JS, TWAIN, SERVER, JS]);
+    const items = await itemsOf(token, purchaseId, 4);
+    const single = await generate(token, [items[0]!.itemId]);
+    expect(single.status).toBe(201);
+    expect(single.body).toMatchObject({
+      status: 'generated',
+      trackingMode: null,
+      items: [expect.objectContaining({ itemId: items[0]!.itemId })],
+    });
+    expect(single.body.licenseKey).toMatch(/^OTL1(-[0-9A-Z]{5}){6}-[0-9A-Z]{4}$/);
+
+    const several = await generate(
+      token,
+      items.slice(1).map((item) => item.itemId),
+    );
+    expect(several.status).toBe(201);
+    expect((several.body.items as unknown[]).length).toBe(3);
+    const after = await itemsOf(token, purchaseId, 4);
+    expect(after.map((item) => [item.status, item.licenseId])).toEqual([
+      ['licensed', single.body.licenseId],
+      ['licensed', several.body.licenseId],
+      ['licensed', several.body.licenseId],
+      ['licensed', several.body.licenseId],
+    ]);
+    const listed = await call(license.url, 'GET', '/v1/licenses', token);
+    expect((listed.body as unknown as { licenseId: string }[]).map((l) => l.licenseId).sort()).toEqual(
+      [single.body.licenseId, several.body.licenseId].sort(),
+    );
+    await recorder.waitFor(
+      () => licenseEvents(several.body.licenseId as string).length === 1,
+      'license.generated.v1',
+    );
+    const [generated] = licenseEvents(several.body.licenseId as string);
+    expect(generated!.type).toBe('license.generated.v1');
+    expect(JSON.stringify(generated)).not.toContain(several.body.licenseKey as string);
+  });
+
+  it('lets exactly one of 10 concurrent requests for one item win, across two instances', async () => {
+    const { token, purchaseId } = await buyer([JS]);
+    const [item] = await itemsOf(token, purchaseId, 1);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        generate(token, [item!.itemId], i % 2 === 0 ? license.url : second.url),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    const listed = await call(license.url, 'GET', '/v1/licenses', token);
+    expect(listed.body).toHaveLength(1);
+  });
+
+  it("answers 404 for someone else's licence, file and activation, and 401 without a token", async () => {
+    const owner = await buyer([JS]);
+    const other = await buyer([JS], 'Other');
+    const [item] = await itemsOf(owner.token, owner.purchaseId, 1);
+    const { licenseId } = (await generate(owner.token, [item!.itemId])).body as { licenseId: string };
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}`, other.token)).status).toBe(404);
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}/file`, other.token)).status).toBe(404);
+    expect((await activate(other.token, licenseId, { trackingMode: 'vendor-hosted' })).status).toBe(404);
+    expect((await call(license.url, 'GET', `/v1/licenses/${randomUUID()}`, other.token)).status).toBe(404);
+    expect((await generate(other.token, [item!.itemId])).status).toBe(404);
+    expect((await call(license.url, 'GET', '/v1/license-items')).status).toBe(401);
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}`)).status).toBe(401);
+    // The owner's licence is untouched.
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}`, owner.token)).body.status).toBe(
+      'generated',
+    );
+  });
+
+  it('keeps activation irreversible: the same again is a no-op, another is 409, bad bodies are 400', async () => {
+    const { token, purchaseId } = await buyer([JS]);
+    const [item] = await itemsOf(token, purchaseId, 1);
+    const { licenseId } = (await generate(token, [item!.itemId])).body as { licenseId: string };
+    expect((await activate(token, licenseId, { trackingMode: 'self-hosted' })).status).toBe(400);
+    expect((await activate(token, licenseId, { trackingMode: 'cloud' })).status).toBe(400);
+    expect(
+      (await activate(token, licenseId, { trackingMode: 'vendor-hosted', ltsInstanceId: 'x' })).status,
+    ).toBe(400);
+    expect(
+      (await activate(token, licenseId, { trackingMode: 'self-hosted', ltsInstanceId: 'lts-1', extra: 1 }))
+        .status,
+    ).toBe(400);
+
+    const first = await activate(token, licenseId, {
+      trackingMode: 'self-hosted',
+      ltsInstanceId: 'lts-plant-7',
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      status: 'activated',
+      trackingMode: 'self-hosted',
+      ltsInstanceId: 'lts-plant-7',
+    });
+    const again = await activate(token, licenseId, {
+      trackingMode: 'self-hosted',
+      ltsInstanceId: 'lts-plant-7',
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.activatedAt).toBe(first.body.activatedAt);
+    expect((await activate(token, licenseId, { trackingMode: 'vendor-hosted' })).status).toBe(409);
+    expect(
+      (await activate(token, licenseId, { trackingMode: 'self-hosted', ltsInstanceId: 'lts-other' })).status,
+    ).toBe(409);
+    await recorder.waitFor(() => licenseEvents(licenseId).length >= 2, 'activation event');
+    await delay(500);
+    expect(licenseEvents(licenseId).map((event) => event.type)).toEqual([
+      'license.generated.v1',
+      'license.activated.v1',
+    ]);
+  });
+
+  it('serves a signed licence file that verifies with the published key and matches the licence', async () => {
+    const { token, purchaseId } = await buyer([JS, JS, SERVER]);
+    const items = await itemsOf(token, purchaseId, 3);
+    const created = await generate(
+      token,
+      items.map((item) => item.itemId),
+    );
+    const licenseId = created.body.licenseId as string;
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}/file`, token)).status).toBe(409);
+    const activated = await activate(token, licenseId, { trackingMode: 'vendor-hosted' });
+
+    const download = await call(license.url, 'GET', `/v1/licenses/${licenseId}/file`, token);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename=/);
+    const file = download.body as unknown as LicenseFile;
+    const keys = importJwks((await call(license.url, 'GET', '/.well-known/license-signing-keys')).body).keys;
+    const payload = verifyLicenseFile(file, (kid) => keys.get(kid));
+    const activatedAt = new Date(activated.body.activatedAt as string);
+    const yearLater = new Date(activatedAt);
+    yearLater.setUTCFullYear(yearLater.getUTCFullYear() + 1);
+    expect(payload).toEqual({
+      licenseId,
+      licenseKey: created.body.licenseKey,
+      accountId: expect.any(String),
+      trackingMode: 'vendor-hosted',
+      ltsInstanceId: null,
+      trackingUrl: 'https://lts.vendor.example',
+      entitlements: [
+        { product: 'barcode-reader-js', unit: 'device', seats: 4, expiresAt: yearLater.toISOString() },
+        { product: 'barcode-reader-server', unit: 'instance', seats: 3, expiresAt: null },
+      ],
+      issuedAt: expect.any(String),
+    });
+    expect(keys.get(file.kid)?.export({ format: 'jwk' })).toEqual(
+      createPublicKey(parsePrivateKey(fileKey)).export({ format: 'jwk' }),
+    );
+
+    // One flipped byte, in the payload or the signature, and it no longer verifies.
+    const bytes = Buffer.from(file.payload, 'base64url');
+    bytes[10] = bytes[10]! ^ 1;
+    expect(
+      verifyLicenseFile({ ...file, payload: bytes.toString('base64url') }, (kid) => keys.get(kid)),
+    ).toBeUndefined();
+    const signature = Buffer.from(file.signature, 'base64url');
+    signature[0] = signature[0]! ^ 1;
+    expect(
+      verifyLicenseFile({ ...file, signature: signature.toString('base64url') }, (kid) => keys.get(kid)),
+    ).toBeUndefined();
+
+    // Rotation: a new key, the old one listed as previous; files signed before still verify.
+    const oldPublic = (await call(license.url, 'GET', '/.well-known/license-signing-keys')).body;
+    const rotated = await startService('license', {
+      ...licenseEnv,
+      LICENSE_SIGNING_KEY: newSigningKey(),
+      LICENSE_PREVIOUS_KEYS: JSON.stringify(oldPublic),
+      // Its own consumer group, so the two instances above keep their partitions (no rebalance).
+      LICENSE_CONSUMER_GROUP: uniqueName('license-e2e-rotated'),
+    });
+    try {
+      const rotatedKeys = importJwks(
+        (await call(rotated.url, 'GET', '/.well-known/license-signing-keys')).body,
+      ).keys;
+      expect(rotatedKeys.size).toBe(2);
+      expect(verifyLicenseFile(file, (kid) => rotatedKeys.get(kid))).toEqual(payload);
+      const fresh = (await call(rotated.url, 'GET', `/v1/licenses/${licenseId}/file`, token))
+        .body as unknown as LicenseFile;
+      expect(fresh.kid).not.toBe(file.kid);
+      expect(verifyLicenseFile(fresh, (kid) => rotatedKeys.get(kid))?.licenseKey).toBe(
+        created.body.licenseKey,
+      );
+    } finally {
+      await rotated.stop();
+    }
+  });
+
+  it('refunds: before generation the item is refunded; after, the licence is revoked once; a second refund changes nothing', async () => {
+    const early = await buyer([JS], 'EarlyRefund');
+    const [earlyItem] = await itemsOf(early.token, early.purchaseId, 1);
+    await store.refund(early.purchaseId);
+    await eventually(async () =>
+      (await itemsOf(early.token, early.purchaseId, 1))[0]!.status === 'refunded' ? true : undefined,
+    );
+    expect((await generate(early.token, [earlyItem!.itemId])).status).toBe(409);
+
+    const late = await buyer([JS, SERVER], 'LateRefund');
+    const items = await itemsOf(late.token, late.purchaseId, 2);
+    const { licenseId } = (
+      await generate(
+        late.token,
+        items.map((item) => item.itemId),
+      )
+    ).body as { licenseId: string };
+    await activate(late.token, licenseId, { trackingMode: 'vendor-hosted' });
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}/file`, late.token)).status).toBe(200);
+    await store.refund(late.purchaseId);
+    await eventually(async () =>
+      (await call(license.url, 'GET', `/v1/licenses/${licenseId}`, late.token)).body.status === 'revoked'
+        ? true
+        : undefined,
+    );
+    expect((await itemsOf(late.token, late.purchaseId, 2)).map((item) => item.status)).toEqual([
+      'refunded',
+      'refunded',
+    ]);
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}/file`, late.token)).status).toBe(409);
+    await store.refund(late.purchaseId);
+    await recorder.waitFor(
+      () => licenseEvents(licenseId).some((event) => event.type === 'license.revoked.v1'),
+      'revocation',
+    );
+    await delay(1000);
+    const revoked = licenseEvents(licenseId).filter((event) => event.type === 'license.revoked.v1');
+    expect(revoked.map((event) => event.data)).toEqual([
+      expect.objectContaining({ licenseId, reason: 'refund' }),
+    ]);
+  });
+
+  it('applies a refund that arrives before the assignment when the assignment comes', async () => {
+    const email = `RefundFirst.${randomUUID().slice(0, 8)}@example.com`;
+    // Refund at once: the licence service sees it on purchases.v1 while the account service is
+    // still assigning the purchase; replaying the assignment below also exercises the order.
+    const purchaseId = await store.order(email, 'Test Buyer', [JS]);
+    await store.refund(purchaseId);
+    const [mailed] = await mail.waitFor(email);
+    await call(account.url, 'POST', '/v1/auth/password-reset/confirm', undefined, {
+      token: mailedLink(mailed!, '/set-password').token,
+      password: PASSWORD,
+    });
+    const token = (
+      await call(account.url, 'POST', '/v1/auth/token', undefined, { email, password: PASSWORD })
+    ).body.accessToken as string;
+    const items = await itemsOf(token, purchaseId, 1);
+    await eventually(async () =>
+      (await itemsOf(token, purchaseId, 1))[0]!.status === 'refunded' ? true : undefined,
+    );
+    expect(items).toHaveLength(1);
+  });
+
+  it('changes nothing when its input is replayed from Kafka', async () => {
+    const { token, purchaseId } = await buyer([JS, SERVER], 'Replay');
+    const items = await itemsOf(token, purchaseId, 2);
+    const { licenseId } = (await generate(token, [items[0]!.itemId])).body as { licenseId: string };
+    await store.refund(purchaseId);
+    await eventually(async () =>
+      (await call(license.url, 'GET', `/v1/licenses/${licenseId}`, token)).body.status === 'revoked'
+        ? true
+        : undefined,
+    );
+    const before = {
+      items: await itemsOf(token, purchaseId, 2),
+      licenses: (await call(license.url, 'GET', '/v1/licenses', token)).body,
+    };
+    await delay(500);
+    const publishedBefore = recorder.records.filter((record) => record.topic === topics.licenses).length;
+    const assigned = recorder.records.find(
+      (record) =>
+        record.topic === topics.accounts &&
+        parseCloudEvent(record.value).type === 'purchase.assigned.v1' &&
+        record.value.includes(purchaseId),
+    );
+    expect(assigned).toBeDefined();
+    await producer.send({
+      topic: topics.accounts,
+      messages: [{ key: assigned!.key, value: assigned!.value }],
+    });
+    await producer.send({
+      topic: topics.purchases,
+      messages: [
+        {
+          key: purchaseId,
+          // The same refund again under a new event id: the purchase stream still refunds once.
+          value: JSON.stringify({
+            specversion: '1.0',
+            id: randomUUID(),
+            source: '/store-webhook',
+            type: 'purchase.refunded.v1',
+            subject: purchaseId,
+            time: new Date().toISOString(),
+            datacontenttype: 'application/json',
+            data: {
+              purchaseId,
+              channel: 'store',
+              externalRef: 'ST-replay',
+              refundedAt: new Date().toISOString(),
+              reason: null,
+            },
+          }),
+        },
+      ],
+    });
+    await delay(2500);
+    expect(await itemsOf(token, purchaseId, 2)).toEqual(before.items);
+    expect((await call(license.url, 'GET', '/v1/licenses', token)).body).toEqual(before.licenses);
+    expect(recorder.records.filter((record) => record.topic === topics.licenses).length).toBe(
+      publishedBefore,
+    );
+  });
+});
