@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createPublicKey, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
 import { Kafka, type Producer } from 'kafkajs';
 import { assertValidEvent, parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
 import { importJwks, parsePrivateKey } from '@otl/auth';
@@ -20,6 +23,7 @@ import {
 } from '@otl/testing';
 import { verifyLicenseFile, type LicenseFile } from '../src/licenses/license-file';
 
+const ROOT = resolve(__dirname, '..', '..', '..');
 const PASSWORD = 'correct horse battery staple';
 const JS = { sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' };
 const TWAIN = { sku: 'WEBTWAIN-PRO-DOMAIN-1Y', quantity: 1, unitPrice: '899.00' };
@@ -523,5 +527,33 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect(recorder.records.filter((record) => record.topic === topics.licenses).length).toBe(
       publishedBefore,
     );
+  });
+
+  it('rebuilds the same read models from the event log (npm run license:rebuild-read-model)', async () => {
+    const snapshot = async () => {
+      const client = new Client({ connectionString: dbs[1]!.url });
+      await client.connect();
+      try {
+        const items = (await client.query('SELECT * FROM license_items ORDER BY item_id')).rows;
+        const licenses = (await client.query('SELECT * FROM licenses ORDER BY license_id')).rows;
+        return { items, licenses };
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await snapshot();
+    expect(before.items.length).toBeGreaterThan(10);
+    const run = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        './tools/runtime/register-aliases.cjs',
+        'dist/out-tsc/apps/license/src/licenses/rebuild-command.js',
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_URL: dbs[1]!.url } },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^Rebuilt the license read models from \d+ events/);
+    expect(await snapshot()).toEqual(before);
   });
 });
