@@ -125,19 +125,44 @@ export class InboxConsumer<E> {
       const inbox = await this.parseRecord(topic, partition, message);
       if (inbox) parsed.push({ message, inbox });
     }
-    if (parsed.length > 1) {
-      try {
-        const outcomes = await this.applyTogether(parsed.map(({ inbox }) => inbox));
-        parsed.forEach(({ inbox }, index) => this.options.onProcessed?.(outcomes[index] ?? 'applied', inbox));
-        return;
-      } catch (error) {
-        this.options.logger.debug(
-          { consumer: this.options.name, topic, partition, records: parsed.length, ...errorFields(error) },
-          'group failed; applying its records one by one',
-        );
+    for (const run of this.disjointRuns(parsed)) {
+      if (run.length > 1) {
+        try {
+          const outcomes = await this.applyTogether(run.map(({ inbox }) => inbox));
+          run.forEach(({ inbox }, index) => this.options.onProcessed?.(outcomes[index] ?? 'applied', inbox));
+          continue;
+        } catch (error) {
+          this.options.logger.debug(
+            { consumer: this.options.name, topic, partition, records: run.length, ...errorFields(error) },
+            'group failed; applying its records one by one',
+          );
+        }
       }
+      for (const { message, inbox } of run) await this.process(message, inbox);
     }
-    for (const { message, inbox } of parsed) await this.process(message, inbox);
+  }
+
+  /**
+   * Splits records, in order, into runs whose locked streams do not overlap: a handler cannot see
+   * the uncommitted writes of an earlier record of its own transaction, so two records of one
+   * aggregate never share one.
+   */
+  private disjointRuns<R extends { inbox: InboxMessage<E> }>(records: R[]): R[][] {
+    const runs: R[][] = [];
+    let current: R[] = [];
+    let locked = new Set<string>();
+    for (const record of records) {
+      const streams = this.options.streamsOf(record.inbox.event);
+      if (streams.some((stream) => locked.has(stream))) {
+        runs.push(current);
+        current = [];
+        locked = new Set();
+      }
+      current.push(record);
+      for (const stream of streams) locked.add(stream);
+    }
+    if (current.length > 0) runs.push(current);
+    return runs;
   }
 
   /** The record as an event, or undefined once it is dead-lettered as unparseable. */

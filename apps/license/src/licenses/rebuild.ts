@@ -21,8 +21,8 @@ export async function rebuildReadModels(
   for (let after = '0'; ;) {
     const { rows } = await pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM es_events
-        WHERE global_position > $1 AND stream_id LIKE 'license-%' AND stream_id NOT LIKE 'license-purchase-%'
-        ORDER BY global_position LIMIT ${BATCH}`,
+        WHERE es_events.global_position > $1::bigint AND stream_id LIKE 'license-%' AND stream_id NOT LIKE 'license-purchase-%'
+        ORDER BY es_events.global_position LIMIT ${BATCH}`,
       [after],
     );
     for (const row of rows) {
