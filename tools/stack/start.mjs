@@ -191,10 +191,13 @@ function printSummary(infra) {
   console.log(paint('bold', `${'what'.padEnd(width)}where`));
   for (const [what, where] of rows) console.log(`${what.padEnd(width)}${where}`);
   if (generated.length > 0) {
-    console.log(
-      `\nGenerated local secrets (kept in .data/secrets.env for later runs; use them to sign test webhooks):`,
-    );
-    for (const name of generated) console.log(`  ${name}=${secrets[name]}`);
+    console.log(`\nGenerated local secrets (kept in .data/secrets.env for later runs):`);
+    // Webhook secrets are shown, to sign test deliveries; private signing keys only by name.
+    for (const name of generated) {
+      console.log(
+        secrets[name]?.startsWith('whsec_') ? `  ${name}=${secrets[name]}` : `  ${name} (private key)`,
+      );
+    }
   }
   console.log(`\nPress Ctrl-C to stop everything.`);
 }
