@@ -54,6 +54,12 @@ const itemState = (events: readonly StoredEvent[]) =>
 const licenseState = (events: readonly StoredEvent[]) =>
   (events as unknown as LicenseEvent[]).reduce(evolveLicense, initialLicenseState);
 
+function viewOf(state: LicenseState, licenseKey: string): LicenseView {
+  if (state.status === 'none') throw new NotFoundError('licence');
+  const { licenseId, status, trackingMode, ltsInstanceId, items, generatedAt, activatedAt } = state;
+  return { licenseId, licenseKey, status, trackingMode, ltsInstanceId, items, generatedAt, activatedAt };
+}
+
 export class NotFoundError extends Error {
   readonly code = 'not-found';
   constructor(what: string) {
@@ -169,7 +175,7 @@ export class LicenseService {
     const licenseKey = newLicenseKey();
     const itemStreams = itemIds.map(streams.item);
     const licenseStream = streams.license(licenseId);
-    await this.options.store.transaction(
+    return this.options.store.transaction(
       { lockStreams: [...itemStreams, licenseStream], prefetch: true },
       async (tx) => {
         const now = this.now();
@@ -227,35 +233,50 @@ export class LicenseService {
             params: [licenseId, licenseKey],
           },
         ]);
+        // Answered from the state just committed: no read-model query after the commit.
+        return viewOf(license.state, licenseKey);
       },
     );
-    return this.getLicense(accountId, licenseId);
   }
 
   async activate(accountId: string, licenseId: string, activation: Activation): Promise<LicenseView> {
     const stream = streams.license(licenseId);
-    await this.options.store.transaction({ lockStreams: [stream], prefetch: true }, async (tx) => {
-      const slice = await tx.readStream(stream);
-      const state = licenseState(slice.events);
-      if (state.status === 'none' || state.accountId !== accountId) throw new NotFoundError('licence');
-      const events = decideLicense({ type: 'ActivateLicense', activation, now: this.now() }, state);
-      await tx.commitWith(
-        this.writes(tx, [], [this.change(stream, slice.version, state, events, evolveLicense)]),
-      );
-    });
-    return this.getLicense(accountId, licenseId);
+    // The key is read with the lock and the stream, in BEGIN's round trip.
+    const key: Statement = {
+      text: 'SELECT license_key FROM license_keys WHERE license_id = $1',
+      params: [licenseId],
+    };
+    return this.options.store.transaction(
+      { lockStreams: [stream], prefetch: true, alsoRead: [key] },
+      async (tx) => {
+        const slice = await tx.readStream(stream);
+        const state = licenseState(slice.events);
+        if (state.status === 'none' || state.accountId !== accountId) throw new NotFoundError('licence');
+        const events = decideLicense({ type: 'ActivateLicense', activation, now: this.now() }, state);
+        const change = this.change(stream, slice.version, state, events, evolveLicense);
+        await tx.commitWith(this.writes(tx, [], [change]));
+        return viewOf(change.state, String(tx.alsoRead[0]?.[0]?.['license_key'] ?? ''));
+      },
+    );
   }
 
   /** The signed licence file of an activated licence. */
   async licenseFile(accountId: string, licenseId: string): Promise<LicenseFile> {
-    const slice = await this.options.store.readStream(streams.license(licenseId));
+    const [slice, keys] = await Promise.all([
+      this.options.store.readStream(streams.license(licenseId)),
+      this.options.pool.query<{ license_key: string }>(
+        'SELECT license_key FROM license_keys WHERE license_id = $1',
+        [licenseId],
+      ),
+    ]);
     const state = licenseState(slice.events);
     if (state.status === 'none' || state.accountId !== accountId) throw new NotFoundError('licence');
     if (state.status === 'revoked') throw new LicenseError('license-revoked', 'This licence was revoked.');
     if (state.status !== 'activated' || !state.trackingMode || !state.activatedAt) {
       throw new LicenseError('license-not-activated', 'Activate the licence before downloading its file.');
     }
-    const { licenseKey } = await this.getLicense(accountId, licenseId);
+    const licenseKey = keys.rows[0]?.license_key;
+    if (!licenseKey) throw new Error(`licence ${licenseId} has no key`);
     const terms = new Map(state.terms.map((term) => [term.itemId, term]));
     const entitled = state.items.map((item) => {
       const term = terms.get(item.itemId);
