@@ -10,3 +10,4 @@ export * from './kafka';
 export * from './public-events';
 export * from './publisher';
 export * from './metrics';
+export * from './background-consumer';

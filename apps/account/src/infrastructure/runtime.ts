@@ -2,7 +2,7 @@ import { topics, type PublicCloudEvent } from '@otl/contracts';
 import {
   EventPublisher,
   EventStore,
-  InboxConsumer,
+  BackgroundConsumer,
   createDataSource,
   createKafka,
   forwarderMetrics,
@@ -11,7 +11,6 @@ import {
   publicEventRouter,
 } from '@otl/event-store';
 import type { Logger, ReadinessCheck } from '@otl/platform';
-import type { Producer } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { AccountService } from '../accounts/account.service';
@@ -37,14 +36,12 @@ export class AccountRuntime {
   readonly credentials: CredentialsService;
   readonly mail: MailSender;
   readonly readiness: ReadinessCheck[];
-  private readonly newConsumer: () => InboxConsumer<PublicCloudEvent>;
-  private consumer: InboxConsumer<PublicCloudEvent> | undefined;
+  private readonly consumer: BackgroundConsumer<PublicCloudEvent>;
   private readonly limiter: RateLimiter;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly dataSource: DataSource,
-    private readonly dlqProducer: Producer,
     hasher: PasswordHasher,
     config: AccountConfig,
     private readonly logger: Logger,
@@ -78,25 +75,17 @@ export class AccountRuntime {
       accessTokens: config.accessTokens,
     });
 
-    const consumed = new Counter({
-      name: 'inbox_records_total',
-      help: 'Kafka records the inbox consumer processed, by outcome',
-      labelNames: ['consumer', 'outcome'],
-      registers: [metrics],
+    this.consumer = new BackgroundConsumer<PublicCloudEvent>({
+      ...purchaseConsumerOptions(this.accounts, config.purchasesConsumerGroup),
+      kafka,
+      store: this.store,
+      metrics,
+      logger,
+      // Purchases of different buyers are independent: apply each partition's records in parallel.
+      partitionsConsumedConcurrently: config.kafkaPartitions,
+      // Up to 50 records of a partition share one transaction and one commit.
+      groupSize: 50,
     });
-    this.newConsumer = () =>
-      new InboxConsumer<PublicCloudEvent>({
-        ...purchaseConsumerOptions(this.accounts, config.purchasesConsumerGroup),
-        kafka,
-        store: this.store,
-        dlqProducer,
-        logger,
-        // Purchases of different buyers are independent: apply each partition's records in parallel.
-        partitionsConsumedConcurrently: config.kafkaPartitions,
-        // Up to 50 records of a partition share one transaction and one commit.
-        groupSize: 50,
-        onProcessed: (outcome) => consumed.inc({ consumer: config.purchasesConsumerGroup, outcome }),
-      });
 
     const mails = new Counter({
       name: 'mail_deliveries_total',
@@ -144,41 +133,15 @@ export class AccountRuntime {
     await dataSource.initialize();
     await migrate(dataSource);
     const hasher = await PasswordHasher.create();
-    const kafka = createKafka({
-      brokers: config.kafkaBrokers,
-      clientId: `${config.serviceName}-dlq`,
-      logger,
-    });
-    const dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const runtime = new AccountRuntime(dataSource, dlqProducer, hasher, config, logger, metrics);
+    const runtime = new AccountRuntime(dataSource, hasher, config, logger, metrics);
     runtime.publisher.start();
     runtime.mail.start();
     runtime.schedulePruning();
     // The consumer needs the topics the publisher makes sure of; it joins in the background so the
     // HTTP API is up even while Kafka is not.
-    void runtime.startConsuming();
+    runtime.consumer.start();
     return runtime;
   }
-
-  private async startConsuming(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.dlqProducer.connect();
-        this.consumer = this.newConsumer();
-        await this.consumer.start();
-        this.logger.info('purchase consumer joined its group');
-        return;
-      } catch (error) {
-        await this.consumer?.stop().catch(() => undefined);
-        this.consumer = undefined;
-        if (this.stopped) return;
-        this.logger.warn({ err: error, attempt }, 'purchase consumer could not start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
-      }
-    }
-  }
-
-  private stopped = false;
 
   private schedulePruning(): void {
     this.pruneTimer = setInterval(() => {
@@ -191,10 +154,8 @@ export class AccountRuntime {
 
   /** Stops consuming, publishing and mailing; work in flight completes first. */
   async stopBackgroundWork(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.pruneTimer);
-    await this.consumer?.stop();
-    await this.dlqProducer.disconnect();
+    await this.consumer.stop();
     await Promise.all([this.publisher.stop(), this.mail.stop()]);
   }
 

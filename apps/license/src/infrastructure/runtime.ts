@@ -2,7 +2,7 @@ import { topics, type PublicCloudEvent } from '@otl/contracts';
 import {
   EventPublisher,
   EventStore,
-  InboxConsumer,
+  BackgroundConsumer,
   createDataSource,
   createKafka,
   forwarderMetrics,
@@ -11,8 +11,7 @@ import {
   publicEventRouter,
 } from '@otl/event-store';
 import type { Logger, ReadinessCheck } from '@otl/platform';
-import type { Producer } from 'kafkajs';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Catalog } from '../catalog/catalog';
 import type { LicenseConfig } from '../config';
@@ -28,16 +27,13 @@ export class LicenseRuntime {
   readonly publisher: EventPublisher;
   readonly licenses: LicenseService;
   readonly readiness: ReadinessCheck[];
-  private readonly newConsumer: () => InboxConsumer<PublicCloudEvent>;
-  private consumer: InboxConsumer<PublicCloudEvent> | undefined;
-  private stopped = false;
+  private readonly consumer: BackgroundConsumer<PublicCloudEvent>;
 
   private constructor(
     private readonly dataSource: DataSource,
-    private readonly dlqProducer: Producer,
     catalog: Catalog,
     config: LicenseConfig,
-    private readonly logger: Logger,
+    logger: Logger,
     metrics: Registry,
   ) {
     const pool = poolOf(dataSource);
@@ -60,23 +56,15 @@ export class LicenseRuntime {
       signingKey: config.fileKeys.current,
       vendorTrackingUrl: config.vendorTrackingUrl,
     });
-    const consumed = new Counter({
-      name: 'inbox_records_total',
-      help: 'Kafka records the inbox consumer processed, by outcome',
-      labelNames: ['consumer', 'outcome'],
-      registers: [metrics],
+    this.consumer = new BackgroundConsumer<PublicCloudEvent>({
+      ...purchaseConsumerOptions(this.licenses, config.consumerGroup),
+      kafka,
+      store: this.store,
+      metrics,
+      logger,
+      partitionsConsumedConcurrently: config.kafkaPartitions,
+      groupSize: 50,
     });
-    this.newConsumer = () =>
-      new InboxConsumer<PublicCloudEvent>({
-        ...purchaseConsumerOptions(this.licenses, config.consumerGroup),
-        kafka,
-        store: this.store,
-        dlqProducer,
-        logger,
-        partitionsConsumedConcurrently: config.kafkaPartitions,
-        groupSize: 50,
-        onProcessed: (outcome) => consumed.inc({ consumer: config.consumerGroup, outcome }),
-      });
     this.readiness = [
       { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
       { name: 'kafka', check: () => this.publisher.checkKafka() },
@@ -97,40 +85,14 @@ export class LicenseRuntime {
     });
     await dataSource.initialize();
     await migrate(dataSource);
-    const kafka = createKafka({
-      brokers: config.kafkaBrokers,
-      clientId: `${config.serviceName}-dlq`,
-      logger,
-    });
-    const dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const runtime = new LicenseRuntime(dataSource, dlqProducer, catalog, config, logger, metrics);
+    const runtime = new LicenseRuntime(dataSource, catalog, config, logger, metrics);
     runtime.publisher.start();
-    void runtime.startConsuming();
+    runtime.consumer.start();
     return runtime;
   }
 
-  private async startConsuming(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.dlqProducer.connect();
-        this.consumer = this.newConsumer();
-        await this.consumer.start();
-        this.logger.info('purchase consumer joined its group');
-        return;
-      } catch (error) {
-        await this.consumer?.stop().catch(() => undefined);
-        this.consumer = undefined;
-        if (this.stopped) return;
-        this.logger.warn({ err: error, attempt }, 'purchase consumer could not start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
-      }
-    }
-  }
-
   async stopBackgroundWork(): Promise<void> {
-    this.stopped = true;
-    await this.consumer?.stop();
-    await this.dlqProducer.disconnect();
+    await this.consumer.stop();
     await this.publisher.stop();
   }
 
