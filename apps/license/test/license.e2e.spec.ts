@@ -469,7 +469,7 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect(items).toHaveLength(1);
   });
 
-  it('changes nothing when its input is replayed from Kafka', async () => {
+  it('changes nothing when its input is replayed from Kafka, record by record and from the beginning', async () => {
     const { token, purchaseId } = await buyer([JS, SERVER], 'Replay');
     const items = await itemsOf(token, purchaseId, 2);
     const { licenseId } = (await generate(token, [items[0]!.itemId])).body as { licenseId: string };
@@ -527,6 +527,45 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect(recorder.records.filter((record) => record.topic === topics.licenses).length).toBe(
       publishedBefore,
     );
+
+    // All of its input again, from the beginning of both topics: a third instance in a new
+    // consumer group (its own inbox) on the same database applies nothing new.
+    const replayer = await startService('license', {
+      ...licenseEnv,
+      LICENSE_CONSUMER_GROUP: uniqueName('license-e2e-replay'),
+    });
+    try {
+      const processed = async () => {
+        const text = await (await fetch(`${replayer.url}/metrics`)).text();
+        return text
+          .split('\n')
+          .filter((line) => line.startsWith('inbox_records_total{'))
+          .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+      };
+      // Every record of both topics, as they stand now, must have passed through its inbox.
+      const admin = new Kafka({
+        brokers: requireEnv('KAFKA_BROKERS').split(','),
+        clientId: 'license-e2e-admin',
+      }).admin();
+      await admin.connect();
+      const ends = await Promise.all(
+        [topics.accounts, topics.purchases].map((topic) => admin.fetchTopicOffsets(topic)),
+      );
+      await admin.disconnect();
+      const total = ends.flat().reduce((sum, partition) => sum + Number(partition.high), 0);
+      await eventually(async () => ((await processed()) >= total ? true : undefined), {
+        what: `the replaying consumer to apply all ${total} records`,
+        timeoutMs: 40_000,
+        intervalMs: 500,
+      });
+      expect(await itemsOf(token, purchaseId, 2)).toEqual(before.items);
+      expect((await call(license.url, 'GET', '/v1/licenses', token)).body).toEqual(before.licenses);
+      expect(recorder.records.filter((record) => record.topic === topics.licenses).length).toBe(
+        publishedBefore,
+      );
+    } finally {
+      await replayer.stop();
+    }
   });
 
   it('rebuilds the same read models from the event log (npm run license:rebuild-read-model)', async () => {
