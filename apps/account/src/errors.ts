@@ -15,8 +15,6 @@ export function rethrowAsProblem(error: unknown): never {
         throw new ProblemException(400, 'invalid-token', 'Invalid token', error.message, {
           errors: [{ field: 'token', message: 'is invalid, expired or already used' }],
         });
-      case 'account-not-found':
-        throw new ProblemException(404, 'not-found', 'Not found', error.message);
       case 'customer-account':
         throw new ProblemException(409, 'customer-account', 'Customer account', error.message);
       default:

@@ -113,7 +113,7 @@ export type AccountCommand =
   | { type: 'SetPassword'; tokenHash: string; passwordHash: string; now: Date }
   | { type: 'MakeStaff'; accountId: string; email: string; role: StaffRole; token: NewToken; now: Date };
 
-export type AccountErrorCode = 'invalid-token' | 'account-not-found' | 'customer-account';
+export type AccountErrorCode = 'invalid-token' | 'customer-account';
 
 export class AccountError extends Error {
   constructor(

@@ -50,10 +50,6 @@ export function linkFor(template: MailTemplate, portalUrl: string, token: string
   return url.toString();
 }
 
-export function needsLink(template: MailTemplate): boolean {
-  return linkPath[template] !== null;
-}
-
 export function renderMail(
   template: MailTemplate,
   params: MailParams,
