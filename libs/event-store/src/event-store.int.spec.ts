@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { ContractViolationError } from '@otl/contracts';
 import { ConcurrencyError, EventStoreUsageError } from './errors';
 import { migratedTestDatabase, type MigratedTestDatabase } from './test-support/database';
 import { EventStore } from './event-store';
@@ -69,6 +70,16 @@ describe('EventStore (real Postgres)', () => {
       'created',
       'changed',
     ]);
+  });
+
+  it('never stores an event of the public contract that breaks its schema', async () => {
+    const stream = streamId();
+    await expect(
+      store.transaction({ lockStreams: [stream] }, (tx) =>
+        tx.appendToStream(stream, 0, [{ type: 'account.created.v1', data: { accountId: 'not-a-uuid' } }]),
+      ),
+    ).rejects.toBeInstanceOf(ContractViolationError);
+    expect((await store.readStream(stream)).version).toBe(0);
   });
 
   it('refuses to append to a stream the transaction did not lock', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { ContractViolationError, isPublicEventType, validateEventData } from '@otl/contracts';
 import { ConcurrencyError, EventStoreUsageError } from './errors';
 import { advisoryKey, type Sql } from './sql';
 
@@ -251,6 +252,13 @@ export class EventTransaction implements Sql {
       throw new EventStoreUsageError(`stream ${streamId} must be listed in lockStreams before appending`);
     }
     if (events.length === 0) return null;
+    // An event of the public contract that breaks its schema is never stored (every service relies on it).
+    for (const event of events) {
+      if (!isPublicEventType(event.type)) continue;
+      const check = validateEventData(event.type, event.data);
+      if (!check.ok)
+        throw new ContractViolationError('invalid-data', [`${event.type}: ${check.errors.join('; ')}`]);
+    }
     this.prefetched.delete(streamId);
     this.appended = true;
     const payload = events.map((event) => ({

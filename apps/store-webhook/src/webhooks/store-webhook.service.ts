@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { validateEventData } from '@otl/contracts';
 import {
   ConcurrencyError,
   EventStore,
@@ -199,22 +198,15 @@ export class StoreWebhookService {
           tx.appendStatement(
             stream,
             version,
-            events.map(({ event, delivery }) => {
-              if (event.type !== 'store.refund-held.v1') {
-                const check = validateEventData(event.type, event.data);
-                if (!check.ok)
-                  throw new Error(`refusing to record an invalid ${event.type}: ${check.errors.join('; ')}`);
-              }
-              return {
-                type: event.type,
-                data: event.data,
-                metadata: {
-                  subject: event.data.purchaseId,
-                  correlationId: delivery.correlationId,
-                  webhookId: delivery.webhookId,
-                },
-              };
-            }),
+            events.map(({ event, delivery }) => ({
+              type: event.type,
+              data: event.data,
+              metadata: {
+                subject: event.data.purchaseId,
+                correlationId: delivery.correlationId,
+                webhookId: delivery.webhookId,
+              },
+            })),
           ),
         );
         try {
