@@ -1,4 +1,3 @@
-import { isTransientDatabaseError } from '@otl/event-store';
 import { ProblemException } from '@otl/platform';
 import { AccountError } from './accounts/account';
 import { CredentialsError } from './auth/credentials.service';
@@ -7,7 +6,10 @@ function assertUnreachable(value: never): never {
   throw new Error(`unhandled error code ${String(value)}`);
 }
 
-/** The one place domain error codes become problem details; anything else is rethrown as is. */
+/**
+ * The one place domain error codes become problem details; anything else is rethrown as is (a
+ * database outage becomes a 503 in the platform's filter).
+ */
 export function rethrowAsProblem(error: unknown): never {
   if (error instanceof AccountError) {
     switch (error.code) {
@@ -34,11 +36,6 @@ export function rethrowAsProblem(error: unknown): never {
       default:
         assertUnreachable(error.code);
     }
-  }
-  if (isTransientDatabaseError(error)) {
-    throw new ProblemException(503, 'service-unavailable', 'Service unavailable', 'Try again shortly.', {
-      headers: { 'retry-after': '5' },
-    });
   }
   throw error;
 }

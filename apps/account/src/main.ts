@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
@@ -11,6 +12,7 @@ runService({
     AppModule.register(config, await AccountRuntime.start(config, logger, metrics), metrics, logger),
   trustProxy: (config) => config.trustProxy,
   bodyLimitBytes: 256 * 1024,
+  unavailable: { when: isTransientDatabaseError, retryAfterSeconds: 5 },
   openApi: {
     title: 'account',
     description:

@@ -1,4 +1,3 @@
-import { isTransientDatabaseError } from '@otl/event-store';
 import { ProblemException } from '@otl/platform';
 import { ItemNotAvailableError } from './items/item';
 import { LicenseError } from './licenses/license';
@@ -8,7 +7,10 @@ function assertUnreachable(value: never): never {
   throw new Error(`unhandled error code ${String(value)}`);
 }
 
-/** The one place domain errors become problem details; anything else is rethrown. */
+/**
+ * The one place domain errors become problem details; anything else is rethrown (a database
+ * outage becomes a 503 in the platform's filter).
+ */
 export function rethrowAsProblem(error: unknown): never {
   if (error instanceof NotFoundError)
     throw new ProblemException(404, 'not-found', 'Not found', error.message);
@@ -31,11 +33,6 @@ export function rethrowAsProblem(error: unknown): never {
       default:
         assertUnreachable(error.code);
     }
-  }
-  if (isTransientDatabaseError(error)) {
-    throw new ProblemException(503, 'service-unavailable', 'Service unavailable', 'Try again shortly.', {
-      headers: { 'retry-after': '5' },
-    });
   }
   throw error;
 }

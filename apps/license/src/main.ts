@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
@@ -10,6 +11,7 @@ runService({
   prepare: async (config, logger, metrics) =>
     AppModule.register(config, await LicenseRuntime.start(config, logger, metrics), metrics, logger),
   bodyLimitBytes: 256 * 1024,
+  unavailable: { when: isTransientDatabaseError, retryAfterSeconds: 5 },
   openApi: {
     title: 'license',
     description:

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { enterCorrelationId, PinoNestLogger } from './logging';
 import { instrumentHttp } from './metrics';
-import { ProblemDetailsFilter } from './problem';
+import { ProblemDetailsFilter, type UnavailableErrors } from './problem';
 import { strictValidationPipe } from './validation';
 
 export interface ServiceAppOptions {
@@ -18,6 +18,8 @@ export interface ServiceAppOptions {
   /** Hand JSON bodies to the handler as raw bytes (for signature checks before parsing). */
   jsonBodyAsBuffer?: boolean;
   openApi: { title: string; description: string; version: string; tags?: string[] };
+  /** Errors answered 503 with retry-after instead of 500 (e.g. a database outage). */
+  unavailable?: UnavailableErrors;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
   /** Adjusts the generated document (e.g. to add schemas the decorators cannot express). */
@@ -55,7 +57,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     void reply.header(CORRELATION_HEADER, request.id);
   });
   instrumentHttp(fastify, options.metrics);
-  app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
+  app.useGlobalFilters(new ProblemDetailsFilter(options.logger, options.unavailable));
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
 

@@ -99,9 +99,18 @@ function fromFastifyError(error: {
  * The one place where errors become HTTP answers. Known errors keep their status;
  * anything else is a 500 with an error id that is logged with the stack, never sent.
  */
+/** Errors that mean "try again shortly" (say, the database is unreachable): a 503, not a 500. */
+export interface UnavailableErrors {
+  when(error: unknown): boolean;
+  retryAfterSeconds: number;
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly unavailable?: UnavailableErrors,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -120,6 +129,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           : undefined;
       if (fastify) {
         problem = fastify;
+      } else if (this.unavailable?.when(exception)) {
+        this.logger.warn({ err: exception }, 'dependency unavailable; answered 503');
+        problem = {
+          ...fromStatus(503, 'The service cannot answer right now; try again shortly.'),
+          type: TYPE_BASE + 'service-unavailable',
+          title: 'Service unavailable',
+        };
+        headers = { 'retry-after': String(this.unavailable.retryAfterSeconds) };
       } else {
         const errorId = randomUUID();
         this.logger.error({ errorId, err: exception }, 'unhandled error');

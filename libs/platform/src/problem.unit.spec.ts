@@ -50,6 +50,23 @@ describe('ProblemDetailsFilter', () => {
     expect(logged.at(-1)).toMatchObject({ errorId: sent.body!['errorId'], err: error });
   });
 
+  it('answers errors it is told mean "unavailable" with 503 and retry-after, and leaves others a 500', () => {
+    const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const unavailable = new ProblemDetailsFilter({ ...logger, warn: () => undefined } as never, {
+      when: (error) => error === outage,
+      retryAfterSeconds: 7,
+    });
+    const down = capture();
+    unavailable.catch(outage, down.host);
+    expect(down.sent.status).toBe(503);
+    expect(down.sent.headers['retry-after']).toBe('7');
+    expect(down.sent.body).toMatchObject({ status: 503, title: 'Service unavailable' });
+    expect(JSON.stringify(down.sent.body)).not.toContain('ECONNREFUSED');
+    const other = capture();
+    unavailable.catch(new Error('bug'), other.host);
+    expect(other.sent.status).toBe(500);
+  });
+
   it('keeps the status, code, field errors and headers of a ProblemException', () => {
     const { sent, host } = capture();
     filter.catch(
