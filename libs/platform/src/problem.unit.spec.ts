@@ -52,7 +52,7 @@ describe('ProblemDetailsFilter', () => {
 
   it('answers errors it is told mean "unavailable" with 503 and retry-after, and leaves others a 500', () => {
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const unavailable = new ProblemDetailsFilter({ ...logger, warn: () => undefined } as never, {
+    const unavailable = new ProblemDetailsFilter({ error: () => undefined, warn: () => undefined } as never, {
       when: (error) => error === outage,
       retryAfterSeconds: 7,
     });
