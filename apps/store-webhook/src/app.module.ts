@@ -8,7 +8,8 @@ import {
 import { HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS } from '@otl/platform';
 import type { Registry } from 'prom-client';
 import type { StoreWebhookConfig } from './config';
-import { StoreWebhookRuntime } from './infrastructure/runtime';
+import { ServiceStore } from '@otl/event-store';
+import type { StoreWebhookRuntime } from './infrastructure/runtime';
 import { STORE_WEBHOOK_CONFIG } from './tokens';
 import { StoreWebhookController } from './webhooks/store-webhook.controller';
 import { CLOCK, EVENT_STORE, StoreWebhookService } from './webhooks/store-webhook.service';
@@ -16,7 +17,7 @@ import { WebhookMetrics } from './webhooks/webhook-metrics';
 
 @Module({})
 export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(StoreWebhookRuntime) private readonly runtime: StoreWebhookRuntime) {}
+  constructor(@Inject(ServiceStore) private readonly runtime: StoreWebhookRuntime) {}
 
   static register(
     config: StoreWebhookConfig,
@@ -28,7 +29,7 @@ export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdo
       controllers: [StoreWebhookController, HealthController, MetricsController],
       providers: [
         { provide: STORE_WEBHOOK_CONFIG, useValue: config },
-        { provide: StoreWebhookRuntime, useValue: runtime },
+        { provide: ServiceStore, useValue: runtime },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: CLOCK, useValue: () => new Date() },
         { provide: METRICS_REGISTRY, useValue: metrics },

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
-import { StoreWebhookRuntime } from './infrastructure/runtime';
+import { startStoreWebhookRuntime } from './infrastructure/runtime';
 
 runService({
   name: SERVICE_NAME,
   loadConfig,
   prepare: async (config, logger, metrics) =>
-    AppModule.register(config, await StoreWebhookRuntime.start(config, logger, metrics), metrics),
+    AppModule.register(config, await startStoreWebhookRuntime(config, logger, metrics), metrics),
   bodyLimitBytes: 256 * 1024,
   jsonBodyAsBuffer: true,
   openApi: {

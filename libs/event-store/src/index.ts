@@ -11,3 +11,4 @@ export * from './public-events';
 export * from './publisher';
 export * from './metrics';
 export * from './background-consumer';
+export * from './service-store';

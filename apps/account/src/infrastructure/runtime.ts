@@ -1,18 +1,7 @@
 import { topics, type PublicCloudEvent } from '@otl/contracts';
-import {
-  EventPublisher,
-  EventStore,
-  BackgroundConsumer,
-  createDataSource,
-  createKafka,
-  forwarderMetrics,
-  migrate,
-  poolOf,
-  publicEventRouter,
-} from '@otl/event-store';
+import { BackgroundConsumer, ServiceStore } from '@otl/event-store';
 import type { Logger, ReadinessCheck } from '@otl/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import { AccountService } from '../accounts/account.service';
 import { CredentialsService } from '../auth/credentials.service';
 import type { AccountConfig } from '../config';
@@ -30,8 +19,6 @@ export const accountMigrations = [AccountTables1764316800000];
  * outbox relay.
  */
 export class AccountRuntime {
-  readonly store: EventStore;
-  readonly publisher: EventPublisher;
   readonly accounts: AccountService;
   readonly credentials: CredentialsService;
   readonly mail: MailSender;
@@ -41,31 +28,14 @@ export class AccountRuntime {
   private pruneTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly dataSource: DataSource,
+    private readonly base: ServiceStore,
     hasher: PasswordHasher,
     config: AccountConfig,
     private readonly logger: Logger,
     metrics: Registry,
   ) {
-    const pool = poolOf(dataSource);
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
-    this.store = new EventStore(pool, {
-      onAppended: () => {
-        this.publisher.notifyAppended();
-        this.mail.wake();
-      },
-    });
-    this.publisher = new EventPublisher({
-      name: config.serviceName,
-      kafka,
-      pool,
-      topics: [topics.accounts],
-      partitions: config.kafkaPartitions,
-      route: publicEventRouter(`/${config.serviceName}`),
-      logger,
-      onPublished: forwarderMetrics(metrics, pool, `${config.serviceName}.forwarder`),
-    });
-    this.accounts = new AccountService({ store: this.store, tokenTtlSeconds: config.tokenTtlSeconds });
+    const { pool, kafka, store } = base;
+    this.accounts = new AccountService({ store, tokenTtlSeconds: config.tokenTtlSeconds });
     this.limiter = new RateLimiter(pool);
     this.credentials = new CredentialsService({
       accounts: this.accounts,
@@ -78,7 +48,7 @@ export class AccountRuntime {
     this.consumer = new BackgroundConsumer<PublicCloudEvent>({
       ...purchaseConsumerOptions(this.accounts, config.purchasesConsumerGroup),
       kafka,
-      store: this.store,
+      store,
       metrics,
       logger,
       // Purchases of different buyers are independent: apply each partition's records in parallel.
@@ -117,24 +87,24 @@ export class AccountRuntime {
       },
     });
 
-    this.readiness = [
-      { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'kafka', check: () => this.publisher.checkKafka() },
-    ];
+    this.readiness = base.readiness;
   }
 
   static async start(config: AccountConfig, logger: Logger, metrics: Registry): Promise<AccountRuntime> {
-    const dataSource = createDataSource({
-      url: config.databaseUrl,
+    // Each commit wakes the forwarder and the mail relay (which exists once the runtime does).
+    const wakeMail: { current?: () => void } = {};
+    const base = await ServiceStore.open({
+      config,
+      logger,
+      metrics,
       migrations: accountMigrations,
-      poolSize: config.databasePoolSize,
-      applicationName: config.serviceName,
+      topics: [topics.accounts],
+      onAppended: () => wakeMail.current?.(),
     });
-    await dataSource.initialize();
-    await migrate(dataSource);
     const hasher = await PasswordHasher.create();
-    const runtime = new AccountRuntime(dataSource, hasher, config, logger, metrics);
-    runtime.publisher.start();
+    const runtime = new AccountRuntime(base, hasher, config, logger, metrics);
+    wakeMail.current = () => runtime.mail.wake();
+    base.startPublishing();
     runtime.mail.start();
     runtime.schedulePruning();
     // The consumer needs the topics the publisher makes sure of; it joins in the background so the
@@ -156,11 +126,11 @@ export class AccountRuntime {
   async stopBackgroundWork(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.consumer.stop();
-    await Promise.all([this.publisher.stop(), this.mail.stop()]);
+    await Promise.all([this.base.stopPublishing(), this.mail.stop()]);
   }
 
   /** Closes the database, once no request is in flight any more. */
-  async close(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  close(): Promise<void> {
+    return this.base.close();
   }
 }

@@ -1,18 +1,7 @@
 import { topics, type PublicCloudEvent } from '@otl/contracts';
-import {
-  EventPublisher,
-  EventStore,
-  BackgroundConsumer,
-  createDataSource,
-  createKafka,
-  forwarderMetrics,
-  migrate,
-  poolOf,
-  publicEventRouter,
-} from '@otl/event-store';
+import { BackgroundConsumer, ServiceStore } from '@otl/event-store';
 import type { Logger, ReadinessCheck } from '@otl/platform';
 import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import type { Catalog } from '../catalog/catalog';
 import type { LicenseConfig } from '../config';
 import { LicenseService } from '../licenses/license.service';
@@ -23,34 +12,20 @@ export const licenseMigrations = [LicenseTables1764403200000];
 
 /** The database (migrated on start), event store, forwarder and purchase consumer of the service. */
 export class LicenseRuntime {
-  readonly store: EventStore;
-  readonly publisher: EventPublisher;
   readonly licenses: LicenseService;
   readonly readiness: ReadinessCheck[];
   private readonly consumer: BackgroundConsumer<PublicCloudEvent>;
 
   private constructor(
-    private readonly dataSource: DataSource,
+    private readonly base: ServiceStore,
     catalog: Catalog,
     config: LicenseConfig,
     logger: Logger,
     metrics: Registry,
   ) {
-    const pool = poolOf(dataSource);
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
-    this.store = new EventStore(pool, { onAppended: () => this.publisher.notifyAppended() });
-    this.publisher = new EventPublisher({
-      name: config.serviceName,
-      kafka,
-      pool,
-      topics: [topics.licenses],
-      partitions: config.kafkaPartitions,
-      route: publicEventRouter(`/${config.serviceName}`),
-      logger,
-      onPublished: forwarderMetrics(metrics, pool, `${config.serviceName}.forwarder`),
-    });
+    const { pool, kafka, store } = base;
     this.licenses = new LicenseService({
-      store: this.store,
+      store,
       pool,
       catalog,
       signingKey: config.fileKeys.current,
@@ -59,16 +34,13 @@ export class LicenseRuntime {
     this.consumer = new BackgroundConsumer<PublicCloudEvent>({
       ...purchaseConsumerOptions(this.licenses, config.consumerGroup),
       kafka,
-      store: this.store,
+      store,
       metrics,
       logger,
       partitionsConsumedConcurrently: config.kafkaPartitions,
       groupSize: 50,
     });
-    this.readiness = [
-      { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'kafka', check: () => this.publisher.checkKafka() },
-    ];
+    this.readiness = base.readiness;
   }
 
   static async start(config: LicenseConfig, logger: Logger, metrics: Registry): Promise<LicenseRuntime> {
@@ -77,26 +49,25 @@ export class LicenseRuntime {
       { catalog: config.catalogFile, version: catalog.version, skus: catalog.file.skus.length },
       'catalog loaded',
     );
-    const dataSource = createDataSource({
-      url: config.databaseUrl,
+    const base = await ServiceStore.open({
+      config,
+      logger,
+      metrics,
       migrations: licenseMigrations,
-      poolSize: config.databasePoolSize,
-      applicationName: config.serviceName,
+      topics: [topics.licenses],
     });
-    await dataSource.initialize();
-    await migrate(dataSource);
-    const runtime = new LicenseRuntime(dataSource, catalog, config, logger, metrics);
-    runtime.publisher.start();
+    const runtime = new LicenseRuntime(base, catalog, config, logger, metrics);
+    base.startPublishing();
     runtime.consumer.start();
     return runtime;
   }
 
   async stopBackgroundWork(): Promise<void> {
     await this.consumer.stop();
-    await this.publisher.stop();
+    await this.base.stopPublishing();
   }
 
-  async close(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  close(): Promise<void> {
+    return this.base.close();
   }
 }

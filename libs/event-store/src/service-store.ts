@@ -1,0 +1,92 @@
+import type { CommonConfig, Logger, ReadinessCheck } from '@otl/platform';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import type { DataSource, MigrationInterface } from 'typeorm';
+import { createDataSource, migrate, poolOf } from './database';
+import { EventStore } from './event-store';
+import { createKafka } from './kafka';
+import { forwarderMetrics } from './metrics';
+import { publicEventRouter } from './public-events';
+import { EventPublisher } from './publisher';
+
+export interface ServiceStoreOptions {
+  config: CommonConfig;
+  logger: Logger;
+  metrics: Registry;
+  /** The service's own migrations (the event store's run first). */
+  migrations: (new () => MigrationInterface)[];
+  /** Topics its public events go to (created when missing). */
+  topics: readonly string[];
+  /** Called after each commit that appended events, beside waking the forwarder. */
+  onAppended?(): void;
+}
+
+/**
+ * What every service has around its event store, with its lifecycle: the database (migrated on
+ * open), the store, the forwarder to Kafka with its metrics, and the readiness checks of both.
+ */
+export class ServiceStore {
+  readonly pool: Pool;
+  readonly kafka: Kafka;
+  readonly store: EventStore;
+  readonly publisher: EventPublisher;
+  readonly readiness: ReadinessCheck[];
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    options: ServiceStoreOptions,
+  ) {
+    const { config, logger, metrics } = options;
+    this.pool = poolOf(dataSource);
+    this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+    this.store = new EventStore(this.pool, {
+      onAppended: () => {
+        this.publisher.notifyAppended();
+        options.onAppended?.();
+      },
+    });
+    this.publisher = new EventPublisher({
+      name: config.serviceName,
+      kafka: this.kafka,
+      pool: this.pool,
+      topics: [...options.topics],
+      partitions: config.kafkaPartitions,
+      route: publicEventRouter(`/${config.serviceName}`),
+      logger,
+      onPublished: forwarderMetrics(metrics, this.pool, `${config.serviceName}.forwarder`),
+    });
+    this.readiness = [
+      { name: 'database', check: async () => void (await this.pool.query('SELECT 1')) },
+      { name: 'kafka', check: () => this.publisher.checkKafka() },
+    ];
+  }
+
+  /** Connects and migrates; publishing starts with `startPublishing()`. */
+  static async open(options: ServiceStoreOptions): Promise<ServiceStore> {
+    const { config } = options;
+    const dataSource = createDataSource({
+      url: config.databaseUrl,
+      migrations: options.migrations,
+      poolSize: config.databasePoolSize,
+      applicationName: config.serviceName,
+    });
+    await dataSource.initialize();
+    await migrate(dataSource);
+    return new ServiceStore(dataSource, options);
+  }
+
+  startPublishing(): void {
+    this.publisher.start();
+  }
+
+  /** Stops publishing; the batch in flight completes and its checkpoint is saved. */
+  stopPublishing(): Promise<void> {
+    return this.publisher.stop();
+  }
+
+  /** Closes the database, once no request is in flight any more. */
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
