@@ -18,6 +18,8 @@ import {
   TopicRecorder,
   createTestDatabase,
   delay,
+  expectBodyTooLarge,
+  expectServiceSurface,
   eventually,
   mailedLink,
   requireEnv,
@@ -506,6 +508,30 @@ describe('account service (running services, real Postgres, Kafka and SMTP catch
       expect(refused.stderr).toMatch(/customer account/);
       expect(createStaff('--email', email, '--role', 'admin').status).toBe(64);
       expect(createStaff('--role', 'sales-rep').status).toBe(64);
+    });
+  });
+
+  describe('service surface', () => {
+    it('serves health, metrics and its OpenAPI document, and refuses bodies over 256 KiB', async () => {
+      await expectServiceSurface(service.url, {
+        paths: [
+          '/v1/accounts',
+          '/v1/accounts/verification',
+          '/v1/auth/token',
+          '/v1/auth/password-reset',
+          '/v1/auth/password-reset/confirm',
+          '/v1/me',
+          '/.well-known/jwks.json',
+        ],
+        metrics: [
+          /inbox_records_total\{[^}]*outcome="applied"/,
+          /mail_deliveries_total\{/,
+          /forwarder_lag_seconds/,
+        ],
+      });
+      const before = await storedCounts(db.url);
+      await expectBodyTooLarge(service.url, '/v1/accounts');
+      expect(await storedCounts(db.url)).toEqual(before);
     });
   });
 

@@ -12,6 +12,8 @@ import {
   createTestDatabase,
   delay,
   eventually,
+  expectBodyTooLarge,
+  expectServiceSurface,
   mailedLink,
   newSigningKey,
   requireEnv,
@@ -287,6 +289,43 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}`, owner.token)).body.status).toBe(
       'generated',
     );
+  });
+
+  it('refuses malformed licence requests with 400 naming the field, and a malformed id with 404', async () => {
+    const { token } = await buyer([JS], 'BadInput');
+    const item = randomUUID();
+    const cases: [unknown, string][] = [
+      [{}, 'itemIds'],
+      [{ itemIds: [] }, 'itemIds'],
+      [{ itemIds: 'x' }, 'itemIds'],
+      [{ itemIds: ['not-a-uuid'] }, 'itemIds'],
+      [{ itemIds: [item, item] }, 'itemIds'],
+      [{ itemIds: Array.from({ length: 101 }, () => randomUUID()) }, 'itemIds'],
+      [{ itemIds: [item], note: 'x' }, 'note'],
+    ];
+    for (const [body, field] of cases) {
+      const answer = await call(license.url, 'POST', '/v1/licenses', token, body);
+      expect({ body, status: answer.status }).toEqual({ body, status: 400 });
+      expect((answer.body.errors as { field: string }[]).map((error) => error.field)).toContain(field);
+    }
+    expect((await call(license.url, 'GET', '/v1/licenses/not-a-uuid', token)).status).toBe(404);
+    expect((await call(license.url, 'GET', '/v1/licenses', token)).body).toEqual([]);
+  });
+
+  it('serves health, metrics and its OpenAPI document, and refuses bodies over 256 KiB', async () => {
+    await expectServiceSurface(license.url, {
+      paths: [
+        '/v1/license-items',
+        '/v1/licenses',
+        '/v1/licenses/{id}',
+        '/v1/licenses/{id}/activation',
+        '/v1/licenses/{id}/file',
+        '/.well-known/license-signing-keys',
+      ],
+      metrics: [/inbox_records_total\{[^}]*outcome="applied"/, /forwarder_lag_seconds/],
+    });
+    const { token } = await buyer([JS], 'Large');
+    await expectBodyTooLarge(license.url, '/v1/licenses', { authorization: `Bearer ${token}` });
   });
 
   it('keeps activation irreversible: the same again is a no-op, another is 409, bad bodies are 400', async () => {

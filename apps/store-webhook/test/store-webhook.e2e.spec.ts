@@ -4,6 +4,7 @@ import {
   TopicRecorder,
   createTestDatabase,
   delay,
+  expectServiceSurface,
   signStoreWebhook,
   startService,
   storeOrder,
@@ -395,19 +396,13 @@ describe('store-webhook (running service, real Postgres and Kafka)', () => {
   });
 
   it('serves health, metrics and its OpenAPI document', async () => {
-    expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${service.url}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'up', checks: { database: 'up', kafka: 'up' } });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/webhooks\/store"[^}]*status="202"/);
-    expect(metrics).toMatch(/store_webhook_deliveries_total\{[^}]*result="accepted"/);
-    expect(metrics).toMatch(/forwarder_lag_seconds/);
-    const ui = await fetch(`${service.url}/docs`);
-    expect(ui.status).toBe(200);
-    expect(ui.headers.get('content-type')).toMatch(/^text\/html/);
-    const openApi = (await (await fetch(`${service.url}/docs-json`)).json()) as {
-      paths: Record<string, unknown>;
-    };
-    expect(Object.keys(openApi.paths)).toContain('/v1/webhooks/store');
+    await expectServiceSurface(service.url, {
+      paths: ['/v1/webhooks/store'],
+      metrics: [
+        /http_requests_total\{[^}]*route="\/v1\/webhooks\/store"[^}]*status="202"/,
+        /store_webhook_deliveries_total\{[^}]*result="accepted"/,
+        /forwarder_lag_seconds/,
+      ],
+    });
   });
 });

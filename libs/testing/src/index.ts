@@ -7,3 +7,4 @@ export * from './webhooks';
 export * from './service';
 export * from './mail';
 export * from './store';
+export * from './surface';
