@@ -23,6 +23,7 @@ import {
   openLoad,
   percentile,
   storeOrders,
+  maildevToken,
   startBenchInfra,
   startService,
 } from './lib.mjs';
@@ -275,15 +276,7 @@ async function mailedToken(email) {
     if (sink.tokens.has(email)) return sink.tokens.get(email);
     throw new Error(`no mail for ${email}`);
   }
-  for (let i = 0; i < 200; i++) {
-    const mails = await (
-      await fetch(`${infra.maildevUrl}/api/email?to.address=${encodeURIComponent(email)}`)
-    ).json();
-    const token = mails[0]?.text.match(/token=([\w-]+)/)?.[1];
-    if (token) return token;
-    await sleep(100);
-  }
-  throw new Error(`no mail for ${email}`);
+  return maildevToken(infra.maildevUrl, email);
 }
 
 /** `concurrency` workers call `work` back to back for `seconds`; returns rate and latencies. */

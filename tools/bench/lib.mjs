@@ -73,6 +73,19 @@ export function signWebhook(secret, id, timestamp, body) {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
+/** The link token of the first mail MailDev caught for `email` (waits up to 20 s). */
+export async function maildevToken(maildevUrl, email) {
+  for (let i = 0; i < 200; i++) {
+    const mails = await (
+      await fetch(`${maildevUrl}/api/email?to.address=${encodeURIComponent(email)}`)
+    ).json();
+    const token = mails[0]?.text.match(/token=([\w-]+)/)?.[1];
+    if (token) return token;
+    await sleep(100);
+  }
+  throw new Error(`no mail for ${email}`);
+}
+
 /**
  * A maker of signed `order.completed` deliveries for `openLoad`: order `BENCH-{run}-{i}` by the
  * buyer `buyer(i)`, signed with `secret` at `timestamp`.

@@ -25,6 +25,7 @@ import {
   newWebhookSecret,
   openLoad,
   percentile,
+  maildevToken,
   startBenchInfra,
   startService,
   storeOrders,
@@ -90,7 +91,9 @@ try {
       name: 'Bench',
     });
   for (const buyer of buyers) {
-    await call(account.url, 'POST', '/v1/accounts/verification', { token: await mailedToken(buyer.email) });
+    await call(account.url, 'POST', '/v1/accounts/verification', {
+      token: await maildevToken(infra.maildevUrl, buyer.email),
+    });
     buyer.token = (
       await call(account.url, 'POST', '/v1/auth/token', { email: buyer.email, password: PASSWORD })
     ).body.accessToken;
@@ -269,18 +272,6 @@ async function call(url, method, path, body, token) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : {} };
-}
-
-async function mailedToken(email) {
-  for (let i = 0; i < 200; i++) {
-    const mails = await (
-      await fetch(`${infra.maildevUrl}/api/email?to.address=${encodeURIComponent(email)}`)
-    ).json();
-    const token = mails[0]?.text.match(/token=([\w-]+)/)?.[1];
-    if (token) return token;
-    await sleep(100);
-  }
-  throw new Error(`no mail for ${email}`);
 }
 
 /**
