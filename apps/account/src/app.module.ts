@@ -1,66 +1,157 @@
 import {
   Inject,
-  Module,
+  Injectable,
   type BeforeApplicationShutdown,
   type DynamicModule,
-  type OnApplicationShutdown,
+  type OnApplicationBootstrap,
+  type Provider,
 } from '@nestjs/common';
+import { topics } from '@otl/contracts';
 import { AuthModule } from '@otl/auth';
-import {
-  HealthController,
-  METRICS_REGISTRY,
-  MetricsController,
-  READINESS_CHECKS,
-  type Logger,
-} from '@otl/platform';
-import type { Registry } from 'prom-client';
+import { EventStore, ServiceStore, serviceModule } from '@otl/event-store';
+import { CLOCK, LOGGER, METRICS_REGISTRY, SERVICE_CONFIG, type Clock, type Logger } from '@otl/platform';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { AccountService } from './accounts/account.service';
 import { AuthController, MeController } from './auth/auth.controller';
 import { CredentialsService } from './auth/credentials.service';
 import type { AccountConfig } from './config';
-import { AccountRuntime } from './infrastructure/runtime';
+import { accountMigrations } from './infrastructure/migrations';
+import { MailSender } from './mail/mail-sender';
+import { PurchaseConsumer } from './purchases/purchase-consumer';
 import { RegistrationController } from './registration/registration.controller';
+import { PasswordHasher } from './security/passwords';
+import { RateLimiter } from './security/rate-limiter';
 import { ACCESS_TOKEN_RING } from './tokens';
 
-@Module({})
-export class AppModule implements BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(AccountRuntime) private readonly runtime: AccountRuntime) {}
+/** The mail outbox relay: woken by every commit, stopped (its mail in flight sent) before the database closes. */
+@Injectable()
+class MailRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(MailSender) private readonly mail: MailSender,
+    @Inject(ServiceStore) private readonly base: ServiceStore,
+  ) {}
 
-  static register(
-    config: AccountConfig,
-    runtime: AccountRuntime,
-    metrics: Registry,
-    logger: Logger,
-  ): DynamicModule {
-    const { keys, issuer, audience } = config.accessTokens;
-    return {
-      module: AppModule,
-      // The issuer checks its own tokens with its key ring; other services use the JWKS URL.
-      imports: [AuthModule.forRoot({ issuer, audience, keys, logger })],
-      controllers: [
-        RegistrationController,
-        AuthController,
-        MeController,
-        HealthController,
-        MetricsController,
-      ],
-      providers: [
-        { provide: AccountRuntime, useValue: runtime },
-        { provide: AccountService, useValue: runtime.accounts },
-        { provide: CredentialsService, useValue: runtime.credentials },
-        { provide: ACCESS_TOKEN_RING, useValue: keys },
-        { provide: METRICS_REGISTRY, useValue: metrics },
-        { provide: READINESS_CHECKS, useValue: runtime.readiness },
-      ],
-    };
+  onApplicationBootstrap(): void {
+    this.base.whenAppended(() => this.mail.wake());
+    this.mail.start();
   }
 
-  // Before the HTTP server closes: stop consuming, publishing and mailing; after: close the database.
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runtime.stopBackgroundWork();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.mail.stop();
+  }
+}
+
+/** Expired rate-limit buckets are pruned every 10 minutes. */
+@Injectable()
+class RateLimitPruning implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(RateLimiter) private readonly limiter: RateLimiter,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.limiter
+        .prune()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning rate limits failed'));
+    }, 600_000);
+    this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.close();
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
+}
+
+const mailSender: Provider = {
+  provide: MailSender,
+  inject: [ServiceStore, SERVICE_CONFIG, LOGGER, METRICS_REGISTRY],
+  useFactory: (base: ServiceStore, config: AccountConfig, logger: Logger, metrics: Registry) => {
+    const mails = new Counter({
+      name: 'mail_deliveries_total',
+      help: 'Mails handed to SMTP (sent) or refused by it (failed, retried later), by template',
+      labelNames: ['template', 'outcome'],
+      registers: [metrics],
+    });
+    const sender = new MailSender({
+      pool: base.pool,
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      portalUrl: config.portalUrl,
+      logger,
+      onSent: (template) => mails.inc({ template, outcome: 'sent' }),
+      onFailed: (template) => mails.inc({ template, outcome: 'failed' }),
+    });
+    new Gauge({
+      name: 'mail_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest mail not yet handed to SMTP (0 when none is waiting)',
+      registers: [metrics],
+      collect: async function (this: Gauge) {
+        this.set(
+          await sender.backlog().then(
+            (backlog) => backlog.oldestSeconds,
+            () => NaN,
+          ),
+        );
+      },
+    });
+    return sender;
+  },
+};
+
+/** The account service: its HTTP API, the purchase consumer and the mail relay, as Nest providers. */
+export function appModule(config: AccountConfig, logger: Logger, metrics: Registry): DynamicModule {
+  const { keys, issuer, audience } = config.accessTokens;
+  return serviceModule({
+    config,
+    logger,
+    metrics,
+    migrations: accountMigrations,
+    topics: [topics.accounts],
+    // Purchases of different buyers are independent: each partition's records are applied in
+    // parallel, up to 50 of a partition sharing one transaction and one commit.
+    subscriptions: [
+      {
+        name: config.purchasesConsumerGroup,
+        partitionsConsumedConcurrently: config.kafkaPartitions,
+        groupSize: 50,
+      },
+    ],
+    // The issuer checks its own tokens with its key ring; other services use the JWKS URL.
+    imports: [AuthModule.forRoot({ issuer, audience, keys, logger })],
+    controllers: [RegistrationController, AuthController, MeController, PurchaseConsumer],
+    providers: [
+      { provide: ACCESS_TOKEN_RING, useValue: keys },
+      {
+        provide: AccountService,
+        inject: [EventStore, CLOCK],
+        useFactory: (store: EventStore, now: Clock) =>
+          new AccountService({ store, tokenTtlSeconds: config.tokenTtlSeconds, now }),
+      },
+      { provide: PasswordHasher, useFactory: () => PasswordHasher.create() },
+      {
+        provide: RateLimiter,
+        inject: [ServiceStore],
+        useFactory: (base: ServiceStore) => new RateLimiter(base.pool),
+      },
+      {
+        provide: CredentialsService,
+        inject: [AccountService, PasswordHasher, RateLimiter, CLOCK],
+        useFactory: (accounts: AccountService, hasher: PasswordHasher, limiter: RateLimiter, now: Clock) =>
+          new CredentialsService({
+            accounts,
+            hasher,
+            limiter,
+            limits: config.rateLimits,
+            accessTokens: config.accessTokens,
+            now,
+          }),
+      },
+      mailSender,
+      MailRelay,
+      RateLimitPruning,
+    ],
+  });
 }

@@ -1,5 +1,5 @@
 import { ProblemException } from '@otl/platform';
-import { AccountError } from './accounts/account';
+import { AccountError } from './accounts/domain/account';
 import { CredentialsError } from './auth/credentials.service';
 
 function assertUnreachable(value: never): never {

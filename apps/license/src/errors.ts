@@ -1,7 +1,7 @@
 import { ProblemException } from '@otl/platform';
-import { ItemNotAvailableError } from './items/item';
-import { LicenseError } from './licenses/license';
-import { NotFoundError } from './licenses/license.service';
+import { ItemNotAvailableError } from './items/domain/item';
+import { LicenseError } from './licenses/domain/license';
+import { NotFoundError } from './not-found';
 
 function assertUnreachable(value: never): never {
   throw new Error(`unhandled error code ${String(value)}`);

@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import { isTransientDatabaseError } from '@otl/event-store';
+import { InboxTransport, connectInbox, isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
-import { AppModule } from './app.module';
+import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
-import { LicenseRuntime } from './infrastructure/runtime';
 
 runService({
   name: SERVICE_NAME,
   loadConfig,
-  prepare: async (config, logger, metrics) =>
-    AppModule.register(config, await LicenseRuntime.start(config, logger, metrics), metrics, logger),
+  prepare: appModule,
+  connect: (app) => connectInbox(app, app.get(InboxTransport)),
   bodyLimitBytes: 256 * 1024,
   unavailable: { when: isTransientDatabaseError, retryAfterSeconds: 5 },
   openApi: {

@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { runService } from '@otl/platform';
-import { AppModule } from './app.module';
+import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
-import { startStoreWebhookRuntime } from './infrastructure/runtime';
 
 runService({
   name: SERVICE_NAME,
   loadConfig,
-  prepare: async (config, logger, metrics) =>
-    AppModule.register(config, await startStoreWebhookRuntime(config, logger, metrics), metrics),
+  prepare: appModule,
   bodyLimitBytes: 256 * 1024,
   jsonBodyAsBuffer: true,
   openApi: {

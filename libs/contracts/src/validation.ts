@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { cloudEventSchema, type PublicCloudEvent } from './cloud-event';
+import { cloudEventSchema, type CloudEvent, type PublicCloudEvent } from './cloud-event';
 import { accountCreatedV1Schema } from './events/account-created.v1';
 import { licenseActivatedV1Schema } from './events/license-activated.v1';
 import { licenseGeneratedV1Schema } from './events/license-generated.v1';
@@ -88,14 +88,28 @@ export function assertValidEvent(event: unknown): asserts event is PublicCloudEv
 
 /** Parses a Kafka record value into a validated public CloudEvent, or throws ContractViolationError. */
 export function parseCloudEvent(raw: Buffer | string): PublicCloudEvent {
+  const event = parseCloudEventEnvelope(raw);
+  assertValidEvent(event);
+  return event;
+}
+
+/**
+ * Parses a record value into a CloudEvent whose envelope is valid, of any type and with its data
+ * unchecked: what a consumer needs to record and skip a type it does not handle (producers add types
+ * over time). Throws ContractViolationError for anything that is not a CloudEvent at all.
+ */
+export function parseCloudEventEnvelope(raw: Buffer | string): CloudEvent<string, Record<string, unknown>> {
   let event: unknown;
   try {
     event = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch (error) {
     throw new ContractViolationError('invalid-json', [`(root): not valid JSON: ${(error as Error).message}`]);
   }
-  assertValidEvent(event);
-  return event;
+  envelopeValidator ??= ajv.compile(cloudEventSchema);
+  if (!envelopeValidator(event)) {
+    throw new ContractViolationError('invalid-envelope', formatErrors(envelopeValidator.errors, ''));
+  }
+  return event as CloudEvent<string, Record<string, unknown>>;
 }
 
 function formatErrors(errors: ErrorObject[] | null | undefined, root: string): string[] {

@@ -1,4 +1,5 @@
 import { dlqTopicOf } from '@otl/contracts';
+import { withCorrelationId } from '@otl/platform';
 import { KAFKA_CORRELATION_HEADER } from './public-events';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { EventStore, EventTransaction, Statement } from './event-store';
@@ -25,12 +26,17 @@ export interface InboxConsumerOptions<E> {
   /** Turns a record value into an event; throwing makes the record poison at once. */
   parse(value: Buffer): E;
   identify(event: E): { id: string; type: string };
+  /**
+   * Whether the consumer handles this event. One it does not (a type a producer added later) is
+   * recorded in the inbox and skipped, never dead-lettered. Default: every event is handled.
+   */
+  handles?(event: E): boolean;
   /** Streams the handler will append to (locked before anything is written). */
   streamsOf(event: E): readonly string[];
   /**
-   * Applies the event inside the transaction that also records it in the inbox. It may return
-   * statements (e.g. from `tx.appendStatement`); they are sent with the inbox row and COMMIT in one
-   * round trip.
+   * Applies the event inside the transaction that also records it in the inbox, within the
+   * correlation id of the record's header. It may return statements (e.g. from
+   * `tx.appendStatement`); they are sent with the inbox row and COMMIT in one round trip.
    */
   handle(
     event: E,
@@ -48,11 +54,11 @@ export interface InboxConsumerOptions<E> {
   groupSize?: number;
   /** Where a new consumer group starts: the whole topic (default) or only new records. */
   fromBeginning?: boolean;
-  onProcessed?(
-    outcome: 'applied' | 'duplicate' | 'dead-lettered',
-    message: InboxMessage<E> | undefined,
-  ): void;
+  onProcessed?(outcome: InboxOutcome, message: InboxMessage<E> | undefined): void;
 }
+
+/** What became of a record: its effect applied, seen before, recorded without a handler, or parked. */
+export type InboxOutcome = 'applied' | 'duplicate' | 'skipped' | 'dead-lettered';
 
 /**
  * A Kafka consumer with an inbox: each record is applied at most once (the inbox row
@@ -152,7 +158,7 @@ export class InboxConsumer<E> {
     let current: R[] = [];
     let locked = new Set<string>();
     for (const record of records) {
-      const streams = this.options.streamsOf(record.inbox.event);
+      const streams = this.streamsOf(record.inbox.event);
       if (streams.some((stream) => locked.has(stream))) {
         runs.push(current);
         current = [];
@@ -218,7 +224,15 @@ export class InboxConsumer<E> {
     }
   }
 
-  private async applyOnce(message: InboxMessage<E>): Promise<'applied' | 'duplicate'> {
+  private handles(event: E): boolean {
+    return this.options.handles?.(event) ?? true;
+  }
+
+  private streamsOf(event: E): readonly string[] {
+    return this.handles(event) ? this.options.streamsOf(event) : [];
+  }
+
+  private async applyOnce(message: InboxMessage<E>): Promise<Exclude<InboxOutcome, 'dead-lettered'>> {
     const [outcome] = await this.applyTogether([message]);
     if (!outcome) throw new Error('no outcome for the record');
     return outcome;
@@ -230,17 +244,17 @@ export class InboxConsumer<E> {
    * Handlers may still lock streams (tx.lockStreams) since nothing is written before the end. A
    * concurrent duplicate (a rebalance) violates the inbox key and rolls everything back.
    */
-  private applyTogether(messages: InboxMessage<E>[]): Promise<('applied' | 'duplicate')[]> {
+  private applyTogether(messages: InboxMessage<E>[]): Promise<Exclude<InboxOutcome, 'dead-lettered'>[]> {
     const { name } = this.options;
     const records = messages.map((message) => ({ message, ...this.options.identify(message.event) }));
     const seen: Statement = {
       text: 'SELECT event_id FROM es_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])',
       params: [name, `{${records.map(({ id }) => JSON.stringify(id)).join(',')}}`],
     };
-    const lockStreams = messages.flatMap((message) => this.options.streamsOf(message.event));
+    const lockStreams = messages.flatMap((message) => this.streamsOf(message.event));
     return this.options.store.transaction({ lockStreams, prefetch: true, alsoRead: [seen] }, async (tx) => {
       const applied = new Set((tx.alsoRead[0] ?? []).map((row) => String(row['event_id'])));
-      const outcomes: ('applied' | 'duplicate')[] = [];
+      const outcomes: Exclude<InboxOutcome, 'dead-lettered'>[] = [];
       const statements: (Statement | null)[] = [];
       const rows: unknown[][] = [];
       for (const { message, id, type } of records) {
@@ -249,8 +263,16 @@ export class InboxConsumer<E> {
           continue;
         }
         applied.add(id);
-        statements.push(...((await this.options.handle(message.event, tx, message)) ?? []));
         rows.push([name, id, type, message.topic, message.partition, message.offset]);
+        if (!this.handles(message.event)) {
+          outcomes.push('skipped');
+          continue;
+        }
+        const correlationId = message.headers[KAFKA_CORRELATION_HEADER]?.toString();
+        const effect = await withCorrelationId(correlationId, () =>
+          this.options.handle(message.event, tx, message),
+        );
+        statements.push(...(effect ?? []));
         outcomes.push('applied');
       }
       if (rows.length > 0) {

@@ -12,3 +12,5 @@ export * from './publisher';
 export * from './metrics';
 export * from './background-consumer';
 export * from './service-store';
+export * from './inbox-transport';
+export * from './service-module';

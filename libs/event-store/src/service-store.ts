@@ -18,8 +18,6 @@ export interface ServiceStoreOptions {
   migrations: (new () => MigrationInterface)[];
   /** Topics its public events go to (created when missing). */
   topics: readonly string[];
-  /** Called after each commit that appended events, beside waking the forwarder. */
-  onAppended?(): void;
 }
 
 /**
@@ -32,6 +30,7 @@ export class ServiceStore {
   readonly store: EventStore;
   readonly publisher: EventPublisher;
   readonly readiness: ReadinessCheck[];
+  private readonly appendListeners: (() => void)[] = [];
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -43,7 +42,7 @@ export class ServiceStore {
     this.store = new EventStore(this.pool, {
       onAppended: () => {
         this.publisher.notifyAppended();
-        options.onAppended?.();
+        for (const listener of this.appendListeners) listener();
       },
     });
     this.publisher = new EventPublisher({
@@ -74,6 +73,11 @@ export class ServiceStore {
     await dataSource.initialize();
     await migrate(dataSource);
     return new ServiceStore(dataSource, options);
+  }
+
+  /** Calls `listener` after each commit that appended events (say, to wake a mail relay). */
+  whenAppended(listener: () => void): void {
+    this.appendListeners.push(listener);
   }
 
   startPublishing(): void {

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './health';
 export * from './bootstrap';
 export * from './main';
+export * from './tokens';

@@ -19,6 +19,11 @@ export function enterCorrelationId(correlationId: string): void {
   context.enterWith({ correlationId });
 }
 
+/** Runs `work` (and everything it starts) inside a correlation id; none leaves it as it was outside. */
+export function withCorrelationId<T>(correlationId: string | undefined, work: () => T): T {
+  return correlationId === undefined ? context.exit(work) : context.run({ correlationId }, work);
+}
+
 /** Structured JSON logs; every line carries the correlation id of the work in progress. */
 export function createLogger(service: string, level: string): Logger {
   return pino({

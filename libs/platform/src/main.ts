@@ -1,4 +1,4 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
@@ -12,8 +12,14 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
 > {
   name: string;
   loadConfig(): C;
-  /** Starts what the service depends on and returns its root module. */
-  prepare(config: C, logger: Logger, metrics: Registry): Promise<Type<unknown> | DynamicModule>;
+  /** The service's root module (its providers start what it depends on). */
+  prepare(
+    config: C,
+    logger: Logger,
+    metrics: Registry,
+  ): Type<unknown> | DynamicModule | Promise<Type<unknown> | DynamicModule>;
+  /** Connects what else the app serves once it is initialised, before it listens (say, Kafka consumers). */
+  connect?(app: INestApplication): Promise<void>;
   trustProxy?(config: C): boolean;
 }
 
@@ -22,7 +28,7 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
  * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
  */
 export function runService<C extends CommonConfig>(options: ServiceMainOptions<C>): void {
-  const { name, loadConfig, prepare, trustProxy, ...app } = options;
+  const { name, loadConfig, prepare, connect, trustProxy, ...app } = options;
   const main = async () => {
     let config: C;
     try {
@@ -44,6 +50,8 @@ export function runService<C extends CommonConfig>(options: ServiceMainOptions<C
       metrics,
       trustProxy: trustProxy?.(config),
     });
+    await nest.init();
+    await connect?.(nest);
     await listen(nest, config.port, config.host, logger);
   };
   main().catch((error: unknown) => {

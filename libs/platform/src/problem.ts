@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 
 export interface FieldError {
@@ -112,7 +113,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     private readonly unavailable?: UnavailableErrors,
   ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Kafka handlers (the inbox transport) run in RPC context: the error goes back unchanged to the
+    // inbox, whose retry logic tells a conflict or an outage from a poison record.
+    if (host.getType() === 'rpc') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     let problem: ProblemDetails;
     let headers: Record<string, string> = {};

@@ -15,7 +15,7 @@ import {
   type OpenAccount,
   type Profile,
   type StaffRole,
-} from './account';
+} from './domain/account';
 import { streams } from './email';
 
 export interface AccountServiceOptions {
@@ -57,7 +57,6 @@ interface Decision {
   events: AccountEvent[];
   /** Raw tokens of the command, for the mails that carry them. */
   tokens: readonly SecretToken[];
-  correlationId: string | undefined;
   extra: (Statement | null)[];
 }
 
@@ -107,26 +106,17 @@ export class AccountService {
    * Inside the inbox transaction of a `purchase.recorded.v1` (the claim stream is already locked):
    * returns the writes, which the inbox consumer sends with its own row and the COMMIT.
    */
-  async assignPurchase(
-    tx: EventTransaction,
-    purchase: PurchaseRecordedV1,
-    correlationId?: string,
-  ): Promise<(Statement | null)[]> {
+  async assignPurchase(tx: EventTransaction, purchase: PurchaseRecordedV1): Promise<(Statement | null)[]> {
     const now = this.now();
     const token = this.newToken(now);
-    const { statements } = await this.decideForEmail(
-      tx,
-      purchase.customer.email,
-      [token],
-      (accountId) => ({ type: 'AssignPurchase', accountId, purchase, token, now }),
-      correlationId,
-    );
+    const { statements } = await this.decideForEmail(tx, purchase.customer.email, [token], (accountId) => ({
+      type: 'AssignPurchase',
+      accountId,
+      purchase,
+      token,
+      now,
+    }));
     return statements;
-  }
-
-  /** Streams the purchase handler must lock before its transaction writes. */
-  purchaseStreams(purchase: PurchaseRecordedV1): string[] {
-    return [streams.emailClaim(purchase.customer.email)];
   }
 
   async requestPasswordReset(email: string): Promise<void> {
@@ -185,13 +175,7 @@ export class AccountService {
     // Token index streams are known up front, so they are locked with the claim.
     const lockStreams = [claim, ...tokens.map((token) => streams.tokenIndex(token.hash))];
     return this.options.store.transaction({ lockStreams, prefetch: true }, async (tx) => {
-      const { decided, statements } = await this.decideForEmail(
-        tx,
-        email,
-        tokens,
-        command,
-        currentCorrelationId(),
-      );
+      const { decided, statements } = await this.decideForEmail(tx, email, tokens, command);
       await tx.commitWith(statements);
       return decided;
     });
@@ -202,8 +186,9 @@ export class AccountService {
     email: string,
     tokens: readonly SecretToken[],
     command: (accountId: string) => AccountCommand,
-    correlationId: string | undefined,
   ): Promise<Recorded> {
+    // The request's or the Kafka record's, whichever this runs in.
+    const correlationId = currentCorrelationId();
     const claimStream = streams.emailClaim(email);
     const claim = await tx.readStream(claimStream);
     const accountId = claimedAccountId(claim.events) ?? randomUUID();
@@ -235,7 +220,6 @@ export class AccountService {
       before: state,
       events,
       tokens,
-      correlationId,
       extra,
     });
   }
@@ -255,7 +239,6 @@ export class AccountService {
         before: state,
         events,
         tokens: [],
-        correlationId: currentCorrelationId(),
         extra: [],
       });
       await tx.commitWith(statements);
@@ -265,7 +248,8 @@ export class AccountService {
 
   /** The writes of a decision: its events, its indexes and its mails. */
   private record(tx: EventTransaction, decision: Decision): Recorded {
-    const { accountId, version, before, events, tokens, correlationId, extra } = decision;
+    const { accountId, version, before, events, tokens, extra } = decision;
+    const correlationId = currentCorrelationId();
     const state = events.reduce(evolve, before);
     if (events.length === 0) return { decided: { accountId, events, state }, statements: [] };
     if (state.status !== 'open') throw new Error(`account ${accountId} has events but is not open`);

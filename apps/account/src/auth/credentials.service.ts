@@ -1,6 +1,6 @@
 import { signAccessToken, type AccessTokenIssuerConfig } from '@otl/auth';
 import { AccountService } from '../accounts/account.service';
-import { signInOutcome, type Profile } from '../accounts/account';
+import { signInOutcome, type Profile } from '../accounts/domain/account';
 import { emailKey } from '../accounts/email';
 import type { RateLimits } from '../config';
 import type { PasswordHasher } from '../security/passwords';

@@ -4,7 +4,7 @@ import { createDataSource, migrate, poolOf } from '@otl/event-store';
 import { createLogger } from '@otl/platform';
 import { MailCatcher, createTestDatabase, freePort, requireEnv, type TestDatabase } from '@otl/testing';
 import type { DataSource } from 'typeorm';
-import { accountMigrations } from '../infrastructure/runtime';
+import { accountMigrations } from '../infrastructure/migrations';
 import { MailSender, retryDelaySeconds } from './mail-sender';
 import { outboxInsert, type OutboxMail } from './outbox';
 

@@ -1,5 +1,5 @@
 import type { Statement } from '@otl/event-store';
-import type { AccountEvent } from '../accounts/account';
+import type { AccountEvent } from '../accounts/domain/account';
 import { templateForToken, type MailParams, type MailTemplate } from './templates';
 
 /** A mail decided in the same transaction as the event that calls for it. */

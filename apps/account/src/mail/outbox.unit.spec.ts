@@ -1,4 +1,4 @@
-import type { AccountEvent } from '../accounts/account';
+import type { AccountEvent } from '../accounts/domain/account';
 import { mailsFor } from './outbox';
 import { linkFor, mailTemplates, renderMail } from './templates';
 

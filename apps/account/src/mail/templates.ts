@@ -1,4 +1,4 @@
-import type { TokenReason } from '../accounts/account';
+import type { TokenReason } from '../accounts/domain/account';
 
 export const mailTemplates = [
   'verify-email',

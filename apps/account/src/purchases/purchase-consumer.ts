@@ -1,29 +1,27 @@
-import { parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
-import { KAFKA_CORRELATION_HEADER, type InboxConsumerOptions } from '@otl/event-store';
-import type { AccountService } from '../accounts/account.service';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { PurchaseRecordedV1 } from '@otl/contracts';
+import type { InboxContext, InboxHandlerExtras, InboxHandlerResult } from '@otl/event-store';
+import { AccountService } from '../accounts/account.service';
+import { streams } from '../accounts/email';
 
 /**
  * `purchase.recorded.v1` → the buyer's account (found or created by address) and
- * `purchase.assigned.v1`, once per purchase: the inbox and the assignment commit together.
- * Refunds are the license service's concern; they pass through the inbox and change nothing here.
+ * `purchase.assigned.v1`, once per purchase: the inbox and the assignment commit together. Other
+ * types on `purchases.v1` (refunds are the license service's concern) are recorded and skipped.
  */
-export function purchaseConsumerOptions(
-  accounts: AccountService,
-  name: string,
-): Pick<
-  InboxConsumerOptions<PublicCloudEvent>,
-  'name' | 'topics' | 'parse' | 'identify' | 'streamsOf' | 'handle'
-> {
-  return {
-    name,
-    topics: [topics.purchases],
-    parse: (value) => parseCloudEvent(value),
-    identify: (event) => ({ id: event.id, type: event.type }),
-    streamsOf: (event) => (event.type === 'purchase.recorded.v1' ? accounts.purchaseStreams(event.data) : []),
-    handle: async (event, tx, message) => {
-      if (event.type !== 'purchase.recorded.v1') return [];
-      const correlationId = message.headers[KAFKA_CORRELATION_HEADER]?.toString();
-      return accounts.assignPurchase(tx, event.data, correlationId);
-    },
-  };
+@Controller()
+export class PurchaseConsumer {
+  constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
+
+  // The address's claim stream is locked first: two purchases by one new buyer make one account.
+  @EventPattern('purchase.recorded.v1', {
+    locks: (purchase) => [streams.emailClaim(purchase.customer.email)],
+  } satisfies InboxHandlerExtras<PurchaseRecordedV1>)
+  onRecorded(
+    @Payload() purchase: PurchaseRecordedV1,
+    @Ctx() context: InboxContext,
+  ): Promise<InboxHandlerResult> {
+    return this.accounts.assignPurchase(context.transaction, purchase);
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { NewToken } from '../accounts/account';
+import type { NewToken } from '../accounts/domain/account';
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */
 export const SECRET_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { EventStore, createDataSource, migrate, poolOf } from '@otl/event-store';
 import { ConfigError } from '@otl/platform';
-import { AccountError, staffRoles, type StaffRole } from '../accounts/account';
+import { AccountError, staffRoles, type StaffRole } from '../accounts/domain/account';
 import { AccountService } from '../accounts/account.service';
 import { loadCoreConfig } from '../config';
-import { accountMigrations } from '../infrastructure/runtime';
+import { accountMigrations } from '../infrastructure/migrations';
 import { linkFor } from '../mail/templates';
 
 const USAGE = `usage: npm run account:create-staff -- --email <email> --role <${staffRoles.join('|')}>`;

@@ -1,18 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type JSONSchemaType } from 'ajv';
+import { terms, type CatalogEntry } from './domain/catalog-entry';
 
-export const terms = ['1y', 'perpetual'] as const;
-export type Term = (typeof terms)[number];
-
-export interface CatalogEntry {
-  sku: string;
-  product: string;
-  unit: string;
-  /** `1y` runs from activation; `perpetual` never expires. */
-  term: Term;
-  /** Seats one unit of quantity grants. */
-  seatsPerQuantity: number;
-}
+export type { CatalogEntry, Term } from './domain/catalog-entry';
 
 export interface CatalogFile {
   version: 1;

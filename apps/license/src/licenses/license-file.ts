@@ -1,6 +1,6 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type { LicensedItem, TrackingMode } from '@otl/contracts';
-import type { Term } from '../catalog/catalog';
+import type { Term } from '../catalog/domain/catalog-entry';
 
 export const LICENSE_FILE_FORMAT = 'license-file/v1';
 

@@ -31,8 +31,11 @@ import {
 import { ProblemException, invalidFields } from '@otl/platform';
 import { rethrowAsProblem } from '../errors';
 import { LICENSE_FILE_KEYS } from '../tokens';
+import { ItemQueries, type ItemView } from '../items/item-queries';
 import { ActivationDto, GenerateLicenseDto, LicenseDto, LicenseItemDto } from './dto';
-import { LicenseService, type ItemView, type LicenseView } from './license.service';
+import { LicenseFiles } from './license-files';
+import { LicenseQueries, type LicenseView } from './license-queries';
+import { LicensingService } from './licensing.service';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new ProblemException(404, 'not-found', 'Not found', 'No such licence.'),
@@ -44,7 +47,10 @@ const uuid = new ParseUUIDPipe({
 @Controller()
 export class LicensesController {
   constructor(
-    private readonly licenses: LicenseService,
+    @Inject(ItemQueries) private readonly items: ItemQueries,
+    @Inject(LicenseQueries) private readonly queries: LicenseQueries,
+    @Inject(LicensingService) private readonly licensing: LicensingService,
+    @Inject(LicenseFiles) private readonly files: LicenseFiles,
     @Inject(LICENSE_FILE_KEYS) private readonly fileKeys: SigningKeyRing,
   ) {}
 
@@ -58,7 +64,7 @@ export class LicensesController {
   })
   @ApiOkResponse({ type: [LicenseItemDto] })
   listItems(@CurrentUser() user: AccessTokenClaims): Promise<ItemView[]> {
-    return this.licenses.listItems(user.sub).catch(rethrowAsProblem);
+    return this.items.listItems(user.sub).catch(rethrowAsProblem);
   }
 
   @Post('v1/licenses')
@@ -76,7 +82,7 @@ export class LicensesController {
     description: '`item-not-available`: an item is licensed, refunded or needs review.',
   })
   generate(@CurrentUser() user: AccessTokenClaims, @Body() body: GenerateLicenseDto): Promise<LicenseView> {
-    return this.licenses.generate(user.sub, body.itemIds).catch(rethrowAsProblem);
+    return this.licensing.generate(user.sub, body.itemIds).catch(rethrowAsProblem);
   }
 
   @Get('v1/licenses')
@@ -84,7 +90,7 @@ export class LicensesController {
   @ApiOperation({ summary: "The caller's licences, newest first" })
   @ApiOkResponse({ type: [LicenseDto] })
   list(@CurrentUser() user: AccessTokenClaims): Promise<LicenseView[]> {
-    return this.licenses.listLicenses(user.sub).catch(rethrowAsProblem);
+    return this.queries.listLicenses(user.sub).catch(rethrowAsProblem);
   }
 
   @Get('v1/licenses/:id')
@@ -93,7 +99,7 @@ export class LicensesController {
   @ApiOkResponse({ type: LicenseDto })
   @ApiNotFoundResponse({ description: "No such licence, or not the caller's." })
   get(@CurrentUser() user: AccessTokenClaims, @Param('id', uuid) id: string): Promise<LicenseView> {
-    return this.licenses.getLicense(user.sub, id).catch(rethrowAsProblem);
+    return this.queries.getLicense(user.sub, id).catch(rethrowAsProblem);
   }
 
   @Post('v1/licenses/:id/activation')
@@ -121,7 +127,7 @@ export class LicensesController {
       body.trackingMode === 'self-hosted'
         ? { trackingMode: 'self-hosted' as const, ltsInstanceId: body.ltsInstanceId ?? '' }
         : { trackingMode: 'vendor-hosted' as const };
-    return this.licenses.activate(user.sub, id, activation).catch(rethrowAsProblem);
+    return this.licensing.activate(user.sub, id, activation).catch(rethrowAsProblem);
   }
 
   @Get('v1/licenses/:id/file')
@@ -142,7 +148,7 @@ export class LicensesController {
     @Param('id', uuid) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const file = await this.licenses.licenseFile(user.sub, id).catch(rethrowAsProblem);
+    const file = await this.files.licenseFile(user.sub, id).catch(rethrowAsProblem);
     void reply.header('content-disposition', `attachment; filename="license-${id}.json"`);
     return file;
   }

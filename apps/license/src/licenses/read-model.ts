@@ -1,6 +1,6 @@
 import type { Statement } from '@otl/event-store';
-import type { ItemState } from '../items/item';
-import type { LicenseState } from './license';
+import type { ItemState } from '../items/domain/item';
+import type { LicenseState } from './domain/license';
 
 /**
  * The portal's read models as rows computed from aggregate state, so the live path (same

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createDataSource, migrate, poolOf } from '@otl/event-store';
 import { EnvReader, ConfigError } from '@otl/platform';
-import { licenseMigrations } from '../infrastructure/runtime';
+import { licenseMigrations } from '../infrastructure/migrations';
 import { rebuildReadModels } from './rebuild';
 
 /** Operator command: `npm run license:rebuild-read-model` rebuilds the portal's tables from the log. */

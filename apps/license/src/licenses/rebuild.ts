@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '@otl/event-store';
-import { evolveItem, initialItemState, type ItemEvent, type ItemState } from '../items/item';
-import { evolveLicense, initialLicenseState, type LicenseEvent, type LicenseState } from './license';
+import { evolveItem, initialItemState, type ItemEvent, type ItemState } from '../items/domain/item';
+import { evolveLicense, initialLicenseState, type LicenseEvent, type LicenseState } from './domain/license';
 import { itemRow, licenseRow, upsertItems, upsertLicenses } from './read-model';
 
 const BATCH = 10_000;

@@ -1,34 +1,35 @@
-import { parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
-import type { InboxConsumerOptions } from '@otl/event-store';
-import type { LicenseService } from '../licenses/license.service';
-import { streams } from '../licenses/license.service';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { PurchaseAssignedV1, PurchaseRefundedV1 } from '@otl/contracts';
+import type { InboxContext, InboxHandlerExtras, InboxHandlerResult } from '@otl/event-store';
+import { PurchaseItems } from './purchase-items.service';
 
 /**
  * `purchase.assigned.v1` (accounts.v1) records the items in the buyer's account;
  * `purchase.refunded.v1` (purchases.v1) refunds them and revokes their licences. The two topics
- * arrive in any order: a refund that comes first is held on the purchase stream.
+ * arrive in any order. Other types on those topics are recorded and skipped.
  */
-export function purchaseConsumerOptions(
-  licenses: LicenseService,
-  name: string,
-): Pick<
-  InboxConsumerOptions<PublicCloudEvent>,
-  'name' | 'topics' | 'parse' | 'identify' | 'streamsOf' | 'handle'
-> {
-  return {
-    name,
-    topics: [topics.accounts, topics.purchases],
-    parse: (value) => parseCloudEvent(value),
-    identify: (event) => ({ id: event.id, type: event.type }),
-    streamsOf: (event) => {
-      if (event.type === 'purchase.assigned.v1') return licenses.assignmentStreams(event.data);
-      if (event.type === 'purchase.refunded.v1') return [streams.purchase(event.data.purchaseId)];
-      return [];
-    },
-    handle: async (event, tx) => {
-      if (event.type === 'purchase.assigned.v1') return licenses.onAssigned(tx, event.data);
-      if (event.type === 'purchase.refunded.v1') return licenses.onRefunded(tx, event.data);
-      return [];
-    },
-  };
+@Controller()
+export class PurchaseConsumer {
+  constructor(@Inject(PurchaseItems) private readonly purchases: PurchaseItems) {}
+
+  @EventPattern('purchase.assigned.v1', {
+    locks: PurchaseItems.assignmentLocks,
+  } satisfies InboxHandlerExtras<PurchaseAssignedV1>)
+  onAssigned(
+    @Payload() assigned: PurchaseAssignedV1,
+    @Ctx() context: InboxContext,
+  ): Promise<InboxHandlerResult> {
+    return this.purchases.onAssigned(context.transaction, assigned);
+  }
+
+  @EventPattern('purchase.refunded.v1', {
+    locks: PurchaseItems.refundLocks,
+  } satisfies InboxHandlerExtras<PurchaseRefundedV1>)
+  onRefunded(
+    @Payload() refunded: PurchaseRefundedV1,
+    @Ctx() context: InboxContext,
+  ): Promise<InboxHandlerResult> {
+    return this.purchases.onRefunded(context.transaction, refunded);
+  }
 }

@@ -1,5 +1,5 @@
 import { badRequest, invalidFields, validateStrict } from '@otl/platform';
-import type { StoreOrder, StoreRefund } from '../purchases/purchase';
+import type { StoreOrder, StoreRefund } from '../purchases/domain/purchase';
 import { OrderCompletedDto, OrderRefundedDto } from './store-webhook.dto';
 
 export type StoreWebhookPayload =

@@ -14,8 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { isTransientDatabaseError } from '@otl/event-store';
-import { ProblemException, badRequest } from '@otl/platform';
-import { STORE_WEBHOOK_CONFIG } from '../tokens';
+import { CLOCK, ProblemException, SERVICE_CONFIG, badRequest, type Clock } from '@otl/platform';
 import type { StoreWebhookConfig } from '../config';
 import { WebhookMetrics } from './webhook-metrics';
 import { parseStoreWebhook } from './parse';
@@ -38,7 +37,8 @@ export class StoreWebhookController {
   constructor(
     private readonly service: StoreWebhookService,
     private readonly metrics: WebhookMetrics,
-    @Inject(STORE_WEBHOOK_CONFIG) private readonly config: StoreWebhookConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: StoreWebhookConfig,
+    @Inject(CLOCK) private readonly now: Clock,
   ) {}
 
   @Post()
@@ -122,7 +122,7 @@ export class StoreWebhookController {
     const verification = verify(
       { id: webhookId, timestamp: webhookTimestamp, signature: webhookSignature, body },
       this.config.webhookKeys,
-      new Date(),
+      this.now(),
       this.config.timestampToleranceSeconds,
     );
     if (!verification.ok) {

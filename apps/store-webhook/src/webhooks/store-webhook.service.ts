@@ -6,7 +6,8 @@ import {
   type Statement,
   type StoredEvent,
 } from '@otl/event-store';
-import { purchaseIdForStoreOrder, purchaseStream } from '../purchases/ids';
+import { CLOCK, type Clock } from '@otl/platform';
+import { purchaseIdForStoreOrder, purchaseStream } from '../purchases/domain/ids';
 import {
   decide,
   evolve,
@@ -14,12 +15,8 @@ import {
   type PurchaseCommand,
   type PurchaseEvent,
   type PurchaseState,
-} from '../purchases/purchase';
+} from '../purchases/domain/purchase';
 import type { StoreWebhookPayload } from './parse';
-
-export const EVENT_STORE = Symbol('EVENT_STORE');
-export const CLOCK = Symbol('CLOCK');
-export type Clock = () => Date;
 
 export type DeliveryOutcome =
   | 'recorded'
@@ -79,7 +76,7 @@ export class StoreWebhookService {
   private static readonly MAX_BATCH = 128;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EventStore) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -5,7 +5,7 @@ import type {
   LicensedItem,
   TrackingMode,
 } from '@otl/contracts';
-import type { Term } from '../catalog/catalog';
+import type { Term } from '../../catalog/domain/catalog-entry';
 
 /** A licence over one or more items, as a pure decider. Activation is irreversible. */
 

@@ -6,7 +6,7 @@ import {
   initialItemState,
   type ItemEvent,
   type ItemRecorded,
-} from '../items/item';
+} from '../../items/domain/item';
 import {
   LicenseError,
   decideLicense,

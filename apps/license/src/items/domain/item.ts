@@ -1,5 +1,5 @@
 import type { Channel } from '@otl/contracts';
-import type { CatalogEntry } from '../catalog/catalog';
+import type { CatalogEntry } from '../../catalog/domain/catalog-entry';
 
 /**
  * A purchased item as a pure decider. It is licensed at most once: the licence that takes it

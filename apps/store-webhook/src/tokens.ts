@@ -1,1 +1,0 @@
-export const STORE_WEBHOOK_CONFIG = Symbol('STORE_WEBHOOK_CONFIG');
