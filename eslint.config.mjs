@@ -4,7 +4,10 @@ import prettier from 'eslint-config-prettier';
 
 /**
  * Module boundaries: an app never imports another app; shared libs never import
- * service code; layers only point downwards (app -> domain/data-access -> util).
+ * service code; layers only point downwards (app -> data-access -> platform -> util).
+ * `type:platform` is the framework edge every service runs on (libs/platform: Nest, Fastify,
+ * problem details, logs; libs/auth: tokens and guards). Domain code is not a project of its own:
+ * it lives in `domain/` folders inside each app, held pure by the rule further down.
  * There is deliberately no "*" -> "*" catch-all: an untagged project fails lint.
  */
 const depConstraints = [
@@ -17,17 +20,74 @@ const depConstraints = [
   { sourceTag: 'scope:tracking', onlyDependOnLibsWithTags: ['scope:tracking', 'scope:shared'] },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util', 'type:testing'],
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:platform', 'type:util', 'type:testing'],
   },
-  // type:testing holds spec helpers; only specs import it (libs/testing is excluded from builds).
+  // type:testing holds spec helpers; only specs import it (the rule below keeps it out of the rest).
   {
     sourceTag: 'type:data-access',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util', 'type:testing'],
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:platform', 'type:util', 'type:testing'],
   },
-  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
-  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:data-access', 'type:testing'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:util', 'type:platform', 'type:data-access', 'type:testing'],
+  },
 ];
+
+const SPEC_FILES = ['**/*.spec.ts', '**/test/**/*.ts', '**/test-support/**/*.ts', 'libs/testing/**/*.ts'];
+const NO_TEST_HELPERS = { name: '@otl/testing', message: 'Spec helpers stay out of production code.' };
+const IO_MODULES = ['fs', 'net', 'http', 'https', 'http2', 'dns', 'child_process', 'worker_threads', 'os'];
+
+/** Deciders are pure: no framework, no I/O, no clock, no randomness (time and ids are passed in). */
+const domainPurity = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        NO_TEST_HELPERS,
+        ...['typeorm', 'pg', 'kafkajs', 'fastify', 'nodemailer', 'prom-client', 'pino'].map((name) => ({
+          name,
+          message: 'Domain code does no I/O: keep it in the use case or adapter.',
+        })),
+        ...['@otl/event-store', '@otl/platform', '@otl/auth'].map((name) => ({
+          name,
+          message: 'Domain code depends on the contract only (@otl/contracts), never on the runtime.',
+        })),
+        ...['crypto', 'node:crypto'].map((name) => ({
+          name,
+          importNames: ['randomUUID', 'randomBytes', 'randomInt', 'getRandomValues', 'webcrypto'],
+          message: 'Ids and secrets are made by the caller and passed in.',
+        })),
+        ...IO_MODULES.flatMap((name) => [name, `node:${name}`]).map((name) => ({
+          name,
+          message: 'Domain code does no I/O.',
+        })),
+      ],
+      patterns: [
+        { group: ['@nestjs/*', '@nestjs/**'], message: 'Domain code knows no framework.' },
+        {
+          // Relative imports may reach other domain folders only (not adapters, services, config).
+          regex: '^(\\.\\./)+(?!\\.\\./)(?![\\w-]+/domain/)',
+          message: 'Domain code imports only other domain code and @otl/contracts.',
+        },
+      ],
+    },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Pass the time in (now).' },
+    {
+      selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+      message: 'Pass the time in.',
+    },
+    {
+      selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+      message: 'No randomness.',
+    },
+    { selector: "MemberExpression[object.name='process']", message: 'Domain code reads no environment.' },
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.cache/**', '.nx/**', 'coverage/**'] },
@@ -64,6 +124,12 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'xit', 'xdescribe', 'xtest', 'fit', 'fdescribe'],
     },
   },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: SPEC_FILES,
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_TEST_HELPERS] }] },
+  },
+  { files: ['apps/*/src/**/domain/**/*.ts'], ignores: SPEC_FILES, rules: domainPurity },
   {
     files: ['tools/**/*.mjs', 'tools/**/*.cjs', '**/scripts/**/*.ts'],
     rules: { 'no-console': 'off' },

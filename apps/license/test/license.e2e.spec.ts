@@ -488,6 +488,20 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     ]);
   });
 
+  it('stamps the events its consumer makes with the correlation id of the record that caused them', async () => {
+    const { token, purchaseId } = await buyer([JS], 'Correlated');
+    const [item] = await itemsOf(token, purchaseId, 1);
+    const { licenseId } = (await generate(token, [item!.itemId])).body as { licenseId: string };
+    const correlationId = `refund-${randomUUID()}`;
+    await store.refund(purchaseId, { correlationId });
+    const isRevocation = (record: { topic: string; key: string | null; value: string }) =>
+      record.topic === topics.licenses &&
+      record.key === licenseId &&
+      parseCloudEvent(record.value).type === 'license.revoked.v1';
+    await recorder.waitFor((records) => records.some(isRevocation), 'revocation');
+    expect(recorder.records.find(isRevocation)?.headers['correlation-id']).toBe(correlationId);
+  });
+
   it('applies a refund that arrives before the assignment when the assignment comes', async () => {
     // The two records are put on Kafka by hand, in this order, so the refund is surely first.
     const purchaseId = randomUUID();

@@ -52,20 +52,18 @@ export class Store {
     return answer;
   }
 
-  /** Refunds the order of a purchase this store recorded. */
-  async refund(purchaseId: string): Promise<void> {
+  /** Refunds the order of a purchase this store recorded (under a correlation id, if given). */
+  async refund(purchaseId: string, { correlationId }: { correlationId?: string } = {}): Promise<void> {
     const orderId = this.orderIds.get(purchaseId);
     if (!orderId) throw new Error(`no order of this store has purchase ${purchaseId}`);
-    await this.deliver(storeRefund(orderId));
+    await this.deliver(storeRefund(orderId), correlationId);
   }
 
-  private async deliver(payload: unknown): Promise<string> {
+  private async deliver(payload: unknown, correlationId?: string): Promise<string> {
     const body = JSON.stringify(payload);
-    const response = await fetch(`${this.service.url}/v1/webhooks/store`, {
-      method: 'POST',
-      headers: signStoreWebhook(this.secret, body),
-      body,
-    });
+    const headers: Record<string, string> = signStoreWebhook(this.secret, body);
+    if (correlationId) headers['x-correlation-id'] = correlationId;
+    const response = await fetch(`${this.service.url}/v1/webhooks/store`, { method: 'POST', headers, body });
     const answer = (await response.json()) as { purchaseId?: string };
     if (response.status !== 202 || !answer.purchaseId) {
       throw new Error(`store webhook answered ${response.status}: ${JSON.stringify(answer)}`);
