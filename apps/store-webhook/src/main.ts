@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
@@ -11,6 +12,8 @@ runService({
     AppModule.register(config, await startStoreWebhookRuntime(config, logger, metrics), metrics),
   bodyLimitBytes: 256 * 1024,
   jsonBodyAsBuffer: true,
+  // A delivery that cannot be committed is a 503 (the store retries), never a 2xx.
+  unavailable: (config) => ({ when: isTransientDatabaseError, retryAfterSeconds: config.retryAfterSeconds }),
   openApi: {
     title: 'store-webhook',
     description:

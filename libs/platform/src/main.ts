@@ -5,16 +5,19 @@ import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
 import { ConfigError, type CommonConfig } from './config';
 import { createLogger } from './logging';
 import { createMetricsRegistry } from './metrics';
+import type { UnavailableErrors } from './problem';
 
 export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
   ServiceAppOptions,
-  'module' | 'logger' | 'metrics' | 'trustProxy'
+  'module' | 'logger' | 'metrics' | 'trustProxy' | 'unavailable'
 > {
   name: string;
   loadConfig(): C;
   /** Starts what the service depends on and returns its root module. */
   prepare(config: C, logger: Logger, metrics: Registry): Promise<Type<unknown> | DynamicModule>;
   trustProxy?(config: C): boolean;
+  /** Errors answered 503 with retry-after; a function when retry-after comes from the configuration. */
+  unavailable?: UnavailableErrors | ((config: C) => UnavailableErrors);
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
  * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
  */
 export function runService<C extends CommonConfig>(options: ServiceMainOptions<C>): void {
-  const { name, loadConfig, prepare, trustProxy, ...app } = options;
+  const { name, loadConfig, prepare, trustProxy, unavailable, ...app } = options;
   const main = async () => {
     let config: C;
     try {
@@ -43,6 +46,7 @@ export function runService<C extends CommonConfig>(options: ServiceMainOptions<C
       logger,
       metrics,
       trustProxy: trustProxy?.(config),
+      unavailable: typeof unavailable === 'function' ? unavailable(config) : unavailable,
     });
     await listen(nest, config.port, config.host, logger);
   };
