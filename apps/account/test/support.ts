@@ -122,3 +122,39 @@ export async function storedCounts(databaseUrl: string): Promise<{ events: numbe
     await client.end();
   }
 }
+
+/**
+ * What the service has committed about an address: its created accounts, the purchases assigned to
+ * them and the mails queued to it. A purchase's assignment commits all of it in one transaction, so
+ * once the assignment is seen this is final; unlike a mailbox or a topic, nothing is still on its way.
+ */
+export async function storedFor(
+  databaseUrl: string,
+  email: string,
+): Promise<{ accounts: number; assigned: string[]; mails: string[] }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const created = await client.query<{ account_id: string }>(
+      `SELECT data->>'accountId' AS account_id FROM es_events
+       WHERE type = 'account.created.v1' AND lower(data->>'email') = lower($1)`,
+      [email],
+    );
+    const assigned = await client.query<{ purchase_id: string }>(
+      `SELECT data->>'purchaseId' AS purchase_id FROM es_events
+       WHERE type = 'purchase.assigned.v1' AND data->>'accountId' = ANY($1::text[]) ORDER BY global_position`,
+      [created.rows.map((row) => row.account_id)],
+    );
+    const mails = await client.query<{ template: string }>(
+      'SELECT template FROM account_mail_outbox WHERE lower(recipient) = lower($1) ORDER BY created_at, template',
+      [email],
+    );
+    return {
+      accounts: created.rows.length,
+      assigned: assigned.rows.map((row) => row.purchase_id),
+      mails: mails.rows.map((row) => row.template),
+    };
+  } finally {
+    await client.end();
+  }
+}

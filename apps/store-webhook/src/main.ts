@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
@@ -9,6 +10,8 @@ runService({
   prepare: appModule,
   bodyLimitBytes: 256 * 1024,
   jsonBodyAsBuffer: true,
+  // A delivery that cannot be committed is a 503 (the store retries), never a 2xx.
+  unavailable: (config) => ({ when: isTransientDatabaseError, retryAfterSeconds: config.retryAfterSeconds }),
   openApi: {
     title: 'store-webhook',
     description:

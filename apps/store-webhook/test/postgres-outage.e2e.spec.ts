@@ -57,8 +57,17 @@ describe('store-webhook while PostgreSQL is down', () => {
       expect(during.status).toBe(503);
       expect(during.headers.get('retry-after')).toBe('7');
       expect(during.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      // The platform's problem filter answers it, as for every service.
+      expect(during.body).toMatchObject({
+        type: 'https://docs.order-to-license.dev/problems/service-unavailable',
+        status: 503,
+      });
       expect(JSON.stringify(during.body)).not.toMatch(/at .+\.js:\d+/); // no stack trace
     }
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^store_webhook_deliveries_total\{result="rejected",reason="storage-unavailable"[^}]*\} 3$/m,
+    );
     const ready = await fetch(`${service.url}/health/ready`);
     expect(ready.status).toBe(503);
 

@@ -64,6 +64,16 @@ export async function storedCounts(databaseUrl: string): Promise<{ events: numbe
   }
 }
 
+export async function queryRows<R>(databaseUrl: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
 export async function queryOne<R>(databaseUrl: string, text: string, params: unknown[] = []): Promise<R> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();

@@ -361,20 +361,52 @@ describe('money', () => {
 });
 
 describe('schemas', () => {
+  /** Where the data holds an object, as paths into the data (`[0]` for array elements). */
+  const objectsOf: { [T in PublicEventType]: string[] } = {
+    'purchase.recorded.v1': ['', 'customer', 'items[0]'],
+    'purchase.refunded.v1': [''],
+    'account.created.v1': [''],
+    'purchase.assigned.v1': ['', 'items[0]'],
+    'license.generated.v1': ['', 'items[0]'],
+    'license.activated.v1': [''],
+    'license.revoked.v1': [''],
+    'usage.recorded.v1': [''],
+  };
+
   it.each(publicEventTypes)('%s names itself and closes every object', (type) => {
     const schema = eventDataSchemas[type] as Record<string, unknown>;
     expect(schema.$id).toBe(`https://schemas.order-to-license.dev/events/${type}.json`);
     expect(schema.title).toBe(type);
-    const objects = subschemas(schema).filter((sub) => sub.type === 'object');
-    expect(objects.length).toBeGreaterThan(0);
-    for (const sub of objects) expect(sub.additionalProperties).toBe(false);
+    const objects = subschemas(schema).filter(({ sub }) => sub.type === 'object');
+    expect(objects.map(({ path }) => path)).toEqual(objectsOf[type]);
+    // The example holds an object at exactly these paths too, so no object escapes the walk.
+    expect([
+      '',
+      ...nodes(clone(examples[type]))
+        .filter(isObjectNode)
+        .map((node) => node.path),
+    ]).toEqual(objectsOf[type]);
+    for (const { path, sub } of objects)
+      expect({ path, closed: sub.additionalProperties }).toEqual({ path, closed: false });
   });
 });
 
-function subschemas(schema: Record<string, unknown>): Record<string, unknown>[] {
-  const children = [
-    ...Object.values((schema.properties ?? {}) as Record<string, Record<string, unknown>>),
-    ...(schema.items ? [schema.items as Record<string, unknown>] : []),
+/** Every subschema with the data path it applies to, through properties, items and combinators. */
+function subschemas(
+  schema: Record<string, unknown>,
+  path = '',
+): { path: string; sub: Record<string, unknown> }[] {
+  const properties = Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>);
+  const combined = ['allOf', 'anyOf', 'oneOf'].flatMap(
+    (keyword) => (schema[keyword] ?? []) as Record<string, unknown>[],
+  );
+  const conditional = ['if', 'then', 'else', 'not']
+    .map((keyword) => schema[keyword] as Record<string, unknown> | undefined)
+    .filter((sub): sub is Record<string, unknown> => sub !== undefined);
+  return [
+    { path, sub: schema },
+    ...properties.flatMap(([key, sub]) => subschemas(sub, path ? `${path}.${key}` : key)),
+    ...(schema.items ? subschemas(schema.items as Record<string, unknown>, `${path}[0]`) : []),
+    ...[...combined, ...conditional].flatMap((sub) => subschemas(sub, path)),
   ];
-  return [schema, ...children.flatMap(subschemas)];
 }

@@ -101,6 +101,19 @@ describe('EventStore (real Postgres)', () => {
     expect((await store.readStream(second)).version).toBe(1);
   });
 
+  it('takes further locks after appends prepared for commitWith, which are sent only with COMMIT', async () => {
+    // As a group of inbox handlers does: each prepares its appends, the next one still locks.
+    const [first, second] = [streamId(), streamId()];
+    await store.transaction({ lockStreams: [first] }, async (tx) => {
+      const append = tx.appendStatement(first, 0, [{ type: 'prepared', data: {} }]);
+      await tx.lockStreams([second]);
+      await tx.commitWith([append, tx.appendStatement(second, 0, [{ type: 'prepared', data: {} }])]);
+    });
+    expect([(await store.readStream(first)).version, (await store.readStream(second)).version]).toEqual([
+      1, 1,
+    ]);
+  });
+
   it('makes a late lock wait for the transaction that holds it', async () => {
     const stream = streamId();
     const order: string[] = [];

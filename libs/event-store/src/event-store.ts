@@ -165,6 +165,8 @@ export class EventTransaction implements Sql {
   committed = false;
   /** Rows of the `alsoRead` statements, in order. */
   alsoRead: QueryResultRow[][] = [];
+  /** Whether an append was sent (appendToStream); statements for commitWith are not sent until COMMIT. */
+  private sentAppend = false;
 
   constructor(
     private readonly client: PoolClient,
@@ -178,12 +180,13 @@ export class EventTransaction implements Sql {
 
   /**
    * Locks more streams, for a transaction that learns from its reads which streams it will
-   * write (an email claim names its account). Allowed only before the transaction writes
-   * anything, so it still has no transaction id and its appends keep stream order. Callers
+   * write (an email claim names its account). Allowed only before the transaction has sent an
+   * append, so it still has no transaction id and its appends keep stream order; appends prepared
+   * for commitWith are sent with COMMIT, so a group of handlers may each lock in turn. Callers
    * that lock in two steps must always do so in the same order, or they may deadlock.
    */
   async lockStreams(streamIds: readonly string[], options: { read?: readonly string[] } = {}): Promise<void> {
-    if (this.appended) {
+    if (this.sentAppend) {
       throw new EventStoreUsageError('lockStreams must be called before the transaction appends');
     }
     const fresh = [...new Set(streamIds)].filter((id) => !this.lockedStreams.has(id));
@@ -218,6 +221,7 @@ export class EventTransaction implements Sql {
   ): Promise<StoredEvent[]> {
     const statement = this.appendStatement(streamId, expectedVersion, events);
     if (!statement) return [];
+    this.sentAppend = true;
     try {
       const { rows } = await this.client.query<EventRow>(statement.text, statement.params);
       return rows.map(toStoredEvent).sort((a, b) => a.streamPosition - b.streamPosition);

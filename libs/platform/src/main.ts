@@ -5,10 +5,11 @@ import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
 import { ConfigError, type CommonConfig } from './config';
 import { createLogger } from './logging';
 import { createMetricsRegistry } from './metrics';
+import type { UnavailableErrors } from './problem';
 
 export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
   ServiceAppOptions,
-  'module' | 'logger' | 'metrics' | 'trustProxy'
+  'module' | 'logger' | 'metrics' | 'trustProxy' | 'unavailable'
 > {
   name: string;
   loadConfig(): C;
@@ -21,6 +22,8 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
   /** Connects what else the app serves once it is initialised, before it listens (say, Kafka consumers). */
   connect?(app: INestApplication): Promise<void>;
   trustProxy?(config: C): boolean;
+  /** Errors answered 503 with retry-after; a function when retry-after comes from the configuration. */
+  unavailable?: UnavailableErrors | ((config: C) => UnavailableErrors);
 }
 
 /**
@@ -28,7 +31,7 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
  * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
  */
 export function runService<C extends CommonConfig>(options: ServiceMainOptions<C>): void {
-  const { name, loadConfig, prepare, connect, trustProxy, ...app } = options;
+  const { name, loadConfig, prepare, connect, trustProxy, unavailable, ...app } = options;
   const main = async () => {
     let config: C;
     try {
@@ -49,6 +52,7 @@ export function runService<C extends CommonConfig>(options: ServiceMainOptions<C
       logger,
       metrics,
       trustProxy: trustProxy?.(config),
+      unavailable: typeof unavailable === 'function' ? unavailable(config) : unavailable,
     });
     await nest.init();
     await connect?.(nest);

@@ -162,16 +162,8 @@ export class StoreWebhookController {
       this.metrics.accepted(outcome);
       return answer;
     } catch (error) {
-      if (isTransientDatabaseError(error)) {
-        this.metrics.rejected('storage-unavailable');
-        throw new ProblemException(
-          503,
-          'storage-unavailable',
-          'Cannot record the delivery right now',
-          'The delivery was not recorded; retry later.',
-          { headers: { 'retry-after': String(this.config.retryAfterSeconds) } },
-        );
-      }
+      // Counted here; the platform's problem filter answers it (503 with retry-after).
+      if (isTransientDatabaseError(error)) this.metrics.rejected('storage-unavailable');
       throw error;
     }
   }
