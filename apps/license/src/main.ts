@@ -4,6 +4,7 @@ import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
 import { LicenseRuntime } from './infrastructure/runtime';
+import { withLicenseLinks } from './licenses/openapi-links';
 
 runService({
   name: SERVICE_NAME,
@@ -21,4 +22,5 @@ runService({
       'on `licenses.v1`. Access tokens come from the account service. Errors are RFC 9457 problem details.',
     version: '1.0.0',
   },
+  decorateOpenApi: withLicenseLinks,
 });

@@ -6,3 +6,6 @@ export * from './metrics';
 export * from './health';
 export * from './bootstrap';
 export * from './main';
+export * from './openapi';
+export * from './routes';
+export * from './framework-errors';
