@@ -208,7 +208,7 @@ async function seedBuyer(stack, infra, log) {
           ?.searchParams.get('token') ?? undefined;
       return resetToken !== undefined;
     },
-    { timeoutMs: 40_000, onTimeout: () => `seeding: no set-password mail to ${email} within 40s` },
+    { timeoutMs: 90_000, onTimeout: () => `seeding: no set-password mail to ${email} within 90s` },
   );
   const account = stack.urls.account;
   const confirmed = await post(`${account}/v1/auth/password-reset/confirm`, {
@@ -228,8 +228,8 @@ async function seedBuyer(stack, infra, log) {
       return answer.status === 200 && /** @type {unknown[]} */ (await answer.json()).length > 0;
     },
     {
-      timeoutMs: 40_000,
-      onTimeout: () => 'seeding: the purchase did not reach the licence service within 40s',
+      timeoutMs: 90_000,
+      onTimeout: () => 'seeding: the purchase did not reach the licence service within 90s',
     },
   );
   log(`seeded ${email}: a store purchase assigned to a verified account, signed in`);

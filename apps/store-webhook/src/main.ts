@@ -3,6 +3,7 @@ import { runService } from '@otl/platform';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
 import { startStoreWebhookRuntime } from './infrastructure/runtime';
+import { withOpaqueJsonSchema } from './webhooks/store-webhook.dto';
 
 runService({
   name: SERVICE_NAME,
@@ -19,4 +20,5 @@ runService({
       'Errors are RFC 9457 problem details.',
     version: '1.0.0',
   },
+  decorateOpenApi: withOpaqueJsonSchema,
 });

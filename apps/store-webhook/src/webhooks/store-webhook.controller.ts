@@ -26,6 +26,7 @@ import {
   IgnoredDeliveryDto,
   OrderCompletedDto,
   OrderRefundedDto,
+  OTHER_DELIVERY_SCHEMA,
 } from './store-webhook.dto';
 
 /** Request headers worth keeping with the raw delivery (never credentials). */
@@ -74,7 +75,11 @@ export class StoreWebhookController {
   })
   @ApiBody({
     schema: {
-      oneOf: [{ $ref: getSchemaPath(OrderCompletedDto) }, { $ref: getSchemaPath(OrderRefundedDto) }],
+      oneOf: [
+        { $ref: getSchemaPath(OrderCompletedDto) },
+        { $ref: getSchemaPath(OrderRefundedDto) },
+        OTHER_DELIVERY_SCHEMA,
+      ],
     },
     examples: {
       completed: {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
 import {
@@ -181,4 +181,46 @@ export class IgnoredDeliveryDto {
 
   @ApiProperty({ example: 'customer.updated', description: 'The type that this endpoint does not handle.' })
   type!: string;
+}
+
+/** Any JSON whose strings (keys included) hold no U+0000: what parse.ts keeps of a type it does not handle. */
+const JSON_WITHOUT_NUL = 'JsonWithoutNul';
+const jsonWithoutNul = { $ref: `#/components/schemas/${JSON_WITHOUT_NUL}` };
+
+/**
+ * A delivery of a type this endpoint does not handle: kept and acknowledged (202) whatever its other
+ * fields hold, as long as it is an object with a `type` of 1 to 200 characters.
+ */
+export const OTHER_DELIVERY_SCHEMA: SchemaObject = {
+  type: 'object',
+  title: 'any other type (kept, ignored)',
+  required: ['type'],
+  properties: {
+    type: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: NO_NUL,
+      not: { enum: ['order.completed', 'order.refunded'] },
+    },
+  },
+  additionalProperties: jsonWithoutNul,
+  propertyNames: { pattern: NO_NUL },
+} as SchemaObject;
+
+/** Adds the schemas the decorators cannot express (a recursive one) to the document. */
+export function withOpaqueJsonSchema(document: OpenAPIObject): OpenAPIObject {
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas[JSON_WITHOUT_NUL] = {
+    description: 'Any JSON value; strings and keys hold no U+0000.',
+    anyOf: [
+      { type: 'string', pattern: NO_NUL, nullable: true },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', items: jsonWithoutNul },
+      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: { pattern: NO_NUL } },
+    ],
+  } as SchemaObject;
+  return document;
 }
