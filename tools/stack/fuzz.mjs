@@ -6,7 +6,7 @@
 // later runs reuse it. Needs python3 with the venv module.
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
 import { ensureSecrets } from './env.mjs';
@@ -57,7 +57,14 @@ export async function runFuzz({ infra, workDir, log }) {
   try {
     const stack = await startServices(infra, dir, running, log);
     const token = await seedBuyer(stack, infra, log);
-    for (const service of services) {
+    // FUZZ_ONLY=license,account narrows the run while working on one service's findings.
+    const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
+    for (const service of services.filter(({ name }) => !only || only.includes(name))) {
+      if (process.env.FUZZ_SAVE_DOCS)
+        writeFileSync(
+          join(process.env.FUZZ_SAVE_DOCS, `${service.name}.json`),
+          await (await fetch(`${stack.urls[service.name]}/docs-json`)).text(),
+        );
       const outcome = await fuzzService(
         service.name,
         stack.urls[service.name],

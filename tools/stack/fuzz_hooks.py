@@ -78,3 +78,22 @@ def _send_signed(self, request, **kwargs):
 
 
 requests.Session.send = _send_signed
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
+
+
+# The document says no string or key of a delivery may hold U+0000 (Postgres cannot store it), but
+# schemathesis 4.32.5 does not always honour `propertyNames` when it generates object keys, and then
+# calls the 400 for a NUL key a rejected valid body. Such bodies are left out of the webhook's cases.
+@schemathesis.hook
+def filter_body(context, body):
+    operation = context.operation
+    return operation is None or operation.path != WEBHOOK_PATH or not _has_nul(body)
