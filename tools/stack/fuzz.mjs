@@ -4,9 +4,9 @@
 //
 // schemathesis is installed from PyPI into .cache/schemathesis-<version> (a Python virtualenv), once;
 // later runs reuse it. Needs python3 with the venv module.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
 import { ensureSecrets } from './env.mjs';
@@ -18,7 +18,7 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
 const VENV = join(repoRoot, '.cache', `schemathesis-${SCHEMATHESIS_VERSION}`);
 const SCHEMATHESIS = join(VENV, 'bin', 'schemathesis');
 
-/** Time budget per service: each phase runs at most this many cases per operation, all within the time. */
+/** Budget per service: at most this many cases per operation and phase, all within this many seconds. */
 const MAX_EXAMPLES = 40;
 const MAX_SECONDS = 45;
 const PHASES = 'examples,coverage,fuzzing,stateful';
@@ -32,8 +32,8 @@ const EXCLUDED_CHECKS = {};
 
 /**
  * @typedef {object} FuzzResult
- * @property {number} passed   checks that held, one per (service, check)
- * @property {number} failed   failing checks, one per (service, check, operation) as schemathesis reports them
+ * @property {number} passed   services on which no check failed
+ * @property {number} failed   failures schemathesis reported (one per failing check and operation), and errors
  * @property {string[]} report  lines for the summary
  */
 
@@ -92,8 +92,12 @@ export async function runFuzz({ infra, workDir, log }) {
 /** @param {(message: string) => void} log */
 async function ensureSchemathesis(log) {
   if (existsSync(SCHEMATHESIS)) {
-    log(`schemathesis ${SCHEMATHESIS_VERSION}: reusing ${VENV}`);
-    return true;
+    if (spawnSync(SCHEMATHESIS, ['--version'], { stdio: 'ignore' }).status === 0) {
+      log(`schemathesis ${SCHEMATHESIS_VERSION}: reusing ${VENV}`);
+      return true;
+    }
+    log(`schemathesis in ${VENV} does not run (an interrupted install?); installing it again`);
+    rmSync(VENV, { recursive: true, force: true });
   }
   log(`schemathesis ${SCHEMATHESIS_VERSION}: installing into ${VENV} (python3 -m venv, pip install; once)`);
   if ((await run('python3', ['-m', 'venv', VENV])) !== 0) return false;
