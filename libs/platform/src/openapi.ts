@@ -56,8 +56,8 @@ const isReference = (value: unknown): value is ReferenceObject =>
  * Makes the document list every status the platform can answer for each operation, so a client
  * generated from it (or a fuzzer reading it) meets no undocumented answer: 400 where there is input,
  * 413 and 415 where there is a body, 401 where a token is required, 404 and 414 where there are path
- * parameters, 503 under /v1 when the database can be down. Every 4xx/5xx answer gets the problem
- * schema, and request bodies are closed (`additionalProperties: false`) as the strict validation is.
+ * parameters, 503 under /v1 when the database can be down. Every 4xx/5xx answer without a body of its
+ * own gets the problem schema, and request bodies are closed (`additionalProperties: false`) as the strict validation is.
  */
 export function completeOpenApi(document: OpenAPIObject, options: OpenApiCompletion): OpenAPIObject {
   document.components ??= {};
@@ -89,7 +89,8 @@ export function completeOpenApi(document: OpenAPIObject, options: OpenApiComplet
       }
       if (options.unavailable && path.startsWith('/v1/')) add(503);
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (Number(status) >= 400 && response && !isReference(response)) withProblemBody(response);
+        if (Number(status) >= 400 && response && !isReference(response) && !response.content)
+          withProblemBody(response);
       }
     }
   }

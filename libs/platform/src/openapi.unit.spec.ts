@@ -28,6 +28,14 @@ function document(): OpenAPIObject {
         },
       },
       '/health/live': { get: { operationId: 'live', responses: { '200': { description: 'up' } } } },
+      '/health/ready': {
+        get: {
+          operationId: 'ready',
+          responses: {
+            '503': { description: 'down', content: { 'application/json': { schema: { type: 'object' } } } },
+          },
+        },
+      },
     },
     components: {
       schemas: {
@@ -72,6 +80,13 @@ describe('completeOpenApi', () => {
     expect(responses('/v1/things', 'post')['201']!.content).toBeUndefined();
     expect(completed.components!.schemas![PROBLEM_SCHEMA]).toMatchObject({
       required: ['type', 'title', 'status', 'detail'],
+    });
+  });
+
+  it('keeps the body an error answer documents for itself', () => {
+    expect(completed.paths['/health/ready']!.get!.responses['503']).toEqual({
+      description: 'down',
+      content: { 'application/json': { schema: { type: 'object' } } },
     });
   });
 
