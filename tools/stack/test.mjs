@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: installs and builds when needed, starts a throwaway Postgres, Kafka and MailDev (data in a
 // fresh temporary folder, removed afterwards), creates the services' topics, then runs the unit, int
-// and e2e Jest projects in turn. The last line is always `N passed, N failed`; the exit code is
-// non-zero when anything failed or no test ran at all.
+// and e2e Jest projects in turn, then fuzzes every service's HTTP API with schemathesis (fuzz.mjs).
+// The last line is always `N passed, N failed`; the exit code is non-zero when anything failed or no
+// test ran at all.
 //
-//   npm test -- unit            only some kinds (unit, int, e2e; all three by default)
+//   npm test -- unit            only some kinds (unit, int, e2e, fuzz; all four by default)
 //   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
 //
 // Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test.
@@ -23,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
 
-const KINDS = ['unit', 'int', 'e2e'];
+const KINDS = ['unit', 'int', 'e2e', 'fuzz'];
 /** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
 const PORTS = { postgres: 55433, kafka: 19092, kafkaController: 19093, smtp: 11025, web: 11080 };
 
@@ -142,7 +143,8 @@ if (kinds.some((kind) => kind !== 'unit') && !interrupted) {
 for (const kind of kinds) {
   if (interrupted) break;
   if (kind !== 'unit' && !infra) continue;
-  await runJest(kind);
+  if (kind === 'fuzz') await runFuzzStage();
+  else await runJest(kind);
 }
 
 const exitCode = failed > 0 || passed === 0 || interrupted ? 1 : 0;
@@ -221,6 +223,16 @@ async function runJest(kind) {
   failed += kindFailed;
   const line = `${kind}: ${results.numPassedTests} passed, ${kindFailed} failed${results.numPendingTests ? `, ${results.numPendingTests} skipped` : ''}`;
   report.push(kindFailed > 0 ? paint('red', line) : line);
+}
+
+/** schemathesis against the running services; each failing check is one failure. */
+async function runFuzzStage() {
+  section('Fuzz: schemathesis');
+  const { runFuzz } = await import('./fuzz.mjs');
+  const outcome = await runFuzz({ infra: /** @type {import('./infra.mjs').Infra} */ (infra), workDir, log });
+  passed += outcome.passed;
+  failed += outcome.failed;
+  report.push(...outcome.report);
 }
 
 function printSummary() {

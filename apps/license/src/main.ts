@@ -3,6 +3,7 @@ import { InboxTransport, connectInbox, isTransientDatabaseError } from '@otl/eve
 import { runService } from '@otl/platform';
 import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
+import { withLicenseLinks } from './licenses/openapi-links';
 
 runService({
   name: SERVICE_NAME,
@@ -20,4 +21,5 @@ runService({
       'on `licenses.v1`. Access tokens come from the account service. Errors are RFC 9457 problem details.',
     version: '1.0.0',
   },
+  decorateOpenApi: withLicenseLinks,
 });

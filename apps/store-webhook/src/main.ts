@@ -3,6 +3,7 @@ import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
+import { withOpaqueJsonSchema } from './webhooks/store-webhook.dto';
 
 runService({
   name: SERVICE_NAME,
@@ -20,4 +21,5 @@ runService({
       'Errors are RFC 9457 problem details.',
     version: '1.0.0',
   },
+  decorateOpenApi: withOpaqueJsonSchema,
 });

@@ -5,9 +5,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { frameworkErrorAsProblem, refuseLongUrls } from './framework-errors';
 import { enterCorrelationId, PinoNestLogger } from './logging';
 import { instrumentHttp } from './metrics';
+import { completeOpenApi } from './openapi';
 import { ProblemDetailsFilter, type UnavailableErrors } from './problem';
+import { RouteTable } from './routes';
 import { strictValidationPipe } from './validation';
 
 export interface ServiceAppOptions {
@@ -37,7 +40,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: CORRELATION_HEADER,
     genReqId: () => randomUUID(),
+    frameworkErrors: frameworkErrorAsProblem,
   });
+  const routes = RouteTable.watch(adapter.getInstance());
   if (options.jsonBodyAsBuffer) {
     const fastify = adapter.getInstance();
     // JSON only, as raw bytes: any other media type (text/plain included) is a 415.
@@ -56,17 +61,21 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     enterCorrelationId(request.id);
     void reply.header(CORRELATION_HEADER, request.id);
   });
+  fastify.addHook('onRequest', refuseLongUrls);
   instrumentHttp(fastify, options.metrics);
-  app.useGlobalFilters(new ProblemDetailsFilter(options.logger, options.unavailable));
+  app.useGlobalFilters(new ProblemDetailsFilter(options.logger, options.unavailable, routes));
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
 
   const builder = new DocumentBuilder()
     .setTitle(options.openApi.title)
     .setDescription(options.openApi.description)
-    .setVersion(options.openApi.version);
+    .setVersion(options.openApi.version)
+    .addBearerAuth();
   for (const tag of options.openApi.tags ?? []) builder.addTag(tag);
-  let document = SwaggerModule.createDocument(app, builder.build());
+  let document = completeOpenApi(SwaggerModule.createDocument(app, builder.build()), {
+    unavailable: options.unavailable !== undefined,
+  });
   if (options.decorateOpenApi) document = options.decorateOpenApi(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

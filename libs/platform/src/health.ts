@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -27,6 +27,18 @@ async function withTimeout(check: ReadinessCheck, ms: number): Promise<[string, 
   }
 }
 
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['up', 'down'] },
+    checks: {
+      type: 'object',
+      additionalProperties: { type: 'string', description: '"up", or "down: <reason>"' },
+    },
+  },
+};
+
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -41,6 +53,11 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({ summary: 'Ready only when the database and Kafka are reachable' })
+  @ApiOkResponse({ description: 'Ready.', schema: READINESS_SCHEMA })
+  @ApiServiceUnavailableResponse({
+    description: 'Not ready: a check is down (each check says which).',
+    schema: READINESS_SCHEMA,
+  })
   async ready(@Res() reply: FastifyReply) {
     const results = Object.fromEntries(
       await Promise.all(this.checks.map((check) => withTimeout(check, 2000))),

@@ -7,3 +7,6 @@ export * from './health';
 export * from './bootstrap';
 export * from './main';
 export * from './tokens';
+export * from './openapi';
+export * from './routes';
+export * from './framework-errors';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
+import type { RouteTable } from './routes';
 
 export interface FieldError {
   field: string;
@@ -62,7 +63,7 @@ const STANDARD_TITLES: Record<number, [code: string, title: string]> = {
   503: ['service-unavailable', 'Service unavailable'],
 };
 
-function fromStatus(status: number, detail: string): ProblemDetails {
+export function fromStatus(status: number, detail: string): ProblemDetails {
   const [code, title] = STANDARD_TITLES[status] ?? ['error', HttpStatus[status] ?? 'Error'];
   return { type: TYPE_BASE + code, title, status, detail };
 }
@@ -111,6 +112,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly unavailable?: UnavailableErrors,
+    private readonly routes?: RouteTable,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
@@ -120,7 +122,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     let problem: ProblemDetails;
     let headers: Record<string, string> = {};
-    if (exception instanceof ProblemException) {
+    const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+    const routes = this.routes;
+    const unrouted = routes !== undefined && request?.is404 === true;
+    const allowed = routes && request?.is404 ? routes.allowedMethods(request.url) : [];
+    if (request && allowed.length > 0 && !allowed.includes(request.method)) {
+      // The router matched no route (request.is404), yet the path is known: a method it does not serve.
+      problem = fromStatus(405, `This path serves ${allowed.join(', ')}.`);
+      headers = { allow: allowed.join(', ') };
+    } else if (request && unrouted) {
+      // An unknown path is a 404 whatever else is wrong with the request (say, a missing content-type).
+      problem = fromStatus(404, `Nothing is served at ${request.url.split('?')[0]}.`);
+    } else if (exception instanceof ProblemException) {
       problem = exception.toProblem();
       headers = exception.extras.headers ?? {};
     } else if (exception instanceof HttpException) {

@@ -24,7 +24,9 @@ function capture() {
       return reply;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ is404: false }) }),
+  } as unknown as ArgumentsHost;
   return { sent, host };
 }
 

@@ -6,6 +6,8 @@ export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
 
 const EMAIL_MESSAGE = { message: 'must be an email address' };
+const EMAIL_MAX_LENGTH = 254;
+const NAME = { min: 1, max: 200 };
 
 /** A new password: 12 to 256 characters, anything allowed (NIST SP 800-63B: length over composition rules). */
 function NewPassword(): PropertyDecorator {
@@ -27,6 +29,7 @@ function MailedToken(): PropertyDecorator {
   return (target, key) => {
     ApiProperty({
       example: 'q3J0mZ8Qe4dW0u1v2Xz9aB7cD6eF5gH4iJ3kL2mN1oP',
+      pattern: SECRET_TOKEN_PATTERN.source,
       description: 'The token from the mailed link (43 base64url characters).',
     })(target, key);
     IsString()(target, key);
@@ -37,24 +40,32 @@ function MailedToken(): PropertyDecorator {
 export class RegisterDto {
   @ApiProperty({
     example: 'Ana.Lima@Example.com',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
     description: 'Matched case-insensitively; stored as given.',
   })
   @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email!: string;
 
   @NewPassword()
   password!: string;
 
-  @ApiProperty({ example: 'Ana Lima' })
+  @ApiProperty({ example: 'Ana Lima', minLength: NAME.min, maxLength: NAME.max })
   @IsString()
-  @Length(1, 200)
+  @Length(NAME.min, NAME.max)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Example Ltd', nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: 'Example Ltd',
+    nullable: true,
+    type: String,
+    minLength: NAME.min,
+    maxLength: NAME.max,
+  })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Length(NAME.min, NAME.max)
   company?: string | null;
 }
 
@@ -64,21 +75,21 @@ export class VerificationDto {
 }
 
 export class SignInDto {
-  @ApiProperty({ example: 'ana.lima@example.com' })
+  @ApiProperty({ example: 'ana.lima@example.com', minLength: 1, maxLength: EMAIL_MAX_LENGTH })
   @IsString()
-  @Length(1, 254)
+  @Length(1, EMAIL_MAX_LENGTH)
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple' })
+  @ApiProperty({ example: 'correct horse battery staple', minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
   @IsString()
   @Length(1, PASSWORD_MAX_LENGTH)
   password!: string;
 }
 
 export class PasswordResetDto {
-  @ApiProperty({ example: 'ana.lima@example.com' })
+  @ApiProperty({ example: 'ana.lima@example.com', format: 'email', maxLength: EMAIL_MAX_LENGTH })
   @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email!: string;
 }
 

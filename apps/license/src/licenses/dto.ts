@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,6 +16,9 @@ export class GenerateLicenseDto {
   @ApiProperty({
     type: [String],
     format: 'uuid',
+    minItems: 1,
+    maxItems: 100,
+    uniqueItems: true,
     example: ['5b2d6f1e-8a3c-5d4e-9f0a-1b2c3d4e5f60'],
     description: 'One item ("Generate License") or several ("Generate one License"); 1 to 100, no repeats.',
   })
@@ -26,6 +29,42 @@ export class GenerateLicenseDto {
   @IsUUID('all', { each: true, message: 'each value must be an item id (UUID)' })
   itemIds!: string[];
 }
+
+const LTS_INSTANCE_ID = { min: 1, max: 200, pattern: /^[\x21-\x7e]+$/ };
+
+/**
+ * The activation body as the validation below reads it, for the OpenAPI document: `ltsInstanceId`
+ * is required for self-hosted tracking and not allowed for vendor-hosted (which a plain
+ * property list cannot say).
+ */
+export const ACTIVATION_SCHEMA: SchemaObject = {
+  oneOf: [
+    {
+      type: 'object',
+      title: 'vendor-hosted',
+      required: ['trackingMode'],
+      additionalProperties: false,
+      properties: { trackingMode: { type: 'string', enum: ['vendor-hosted'] } },
+    },
+    {
+      type: 'object',
+      title: 'self-hosted',
+      required: ['trackingMode', 'ltsInstanceId'],
+      additionalProperties: false,
+      properties: {
+        trackingMode: { type: 'string', enum: ['self-hosted'] },
+        ltsInstanceId: {
+          type: 'string',
+          minLength: LTS_INSTANCE_ID.min,
+          maxLength: LTS_INSTANCE_ID.max,
+          pattern: LTS_INSTANCE_ID.pattern.source,
+          example: 'lts-plant-7',
+          description: "The id of the customer's own License Tracking Server.",
+        },
+      },
+    },
+  ],
+};
 
 export class ActivationDto {
   @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'], example: 'self-hosted' })
@@ -39,9 +78,17 @@ export class ActivationDto {
   })
   @ValidateIf((dto: ActivationDto) => dto.trackingMode === 'self-hosted' || dto.ltsInstanceId !== undefined)
   @IsString()
-  @Length(1, 200)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  @Length(LTS_INSTANCE_ID.min, LTS_INSTANCE_ID.max)
+  @Matches(LTS_INSTANCE_ID.pattern, { message: 'must be printable ASCII without spaces' })
   ltsInstanceId?: string;
+}
+
+export class LicenseFileDto {
+  @ApiProperty({ enum: ['license-file/v1'] }) format!: string;
+  @ApiProperty({ description: 'Id of the signing key in /.well-known/license-signing-keys.' }) kid!: string;
+  @ApiProperty({ enum: ['EdDSA'] }) alg!: string;
+  @ApiProperty({ description: 'base64url of the UTF-8 JSON payload.' }) payload!: string;
+  @ApiProperty({ description: 'base64url Ed25519 signature over the payload bytes.' }) signature!: string;
 }
 
 export class LicensedItemDto {

@@ -11,14 +11,14 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -32,18 +32,26 @@ import { ProblemException, invalidFields } from '@otl/platform';
 import { rethrowAsProblem } from '../errors';
 import { LICENSE_FILE_KEYS } from '../tokens';
 import { ItemQueries, type ItemView } from '../items/item-queries';
-import { ActivationDto, GenerateLicenseDto, LicenseDto, LicenseItemDto } from './dto';
+import {
+  ACTIVATION_SCHEMA,
+  ActivationDto,
+  GenerateLicenseDto,
+  LicenseDto,
+  LicenseFileDto,
+  LicenseItemDto,
+} from './dto';
 import { LicenseFiles } from './license-files';
 import { LicenseQueries, type LicenseView } from './license-queries';
 import { LicensingService } from './licensing.service';
+
+/** The licence id in the path: a UUID; anything else is a licence that does not exist (404). */
+const LicenseIdParam = () => ApiParam({ name: 'id', format: 'uuid', description: 'The licenseId.' });
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new ProblemException(404, 'not-found', 'Not found', 'No such licence.'),
 });
 
 @ApiTags('licenses')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid access token.' })
 @Controller()
 export class LicensesController {
   constructor(
@@ -95,6 +103,7 @@ export class LicensesController {
 
   @Get('v1/licenses/:id')
   @Authenticated()
+  @LicenseIdParam()
   @ApiOperation({ summary: 'One licence (License Detail)' })
   @ApiOkResponse({ type: LicenseDto })
   @ApiNotFoundResponse({ description: "No such licence, or not the caller's." })
@@ -105,6 +114,7 @@ export class LicensesController {
   @Post('v1/licenses/:id/activation')
   @HttpCode(200)
   @Authenticated()
+  @LicenseIdParam()
   @ApiOperation({
     summary: 'Activate: vendor-hosted or self-hosted tracking (irreversible)',
     description:
@@ -112,6 +122,7 @@ export class LicensesController {
       'offline, sharing no usage data. The same activation again is a no-op (200); a different one is 409. ' +
       'A 1-year term starts now.',
   })
+  @ApiBody({ schema: ACTIVATION_SCHEMA })
   @ApiOkResponse({ type: LicenseDto })
   @ApiNotFoundResponse({ description: "No such licence, or not the caller's." })
   @ApiConflictResponse({ description: 'Already activated differently, or revoked.' })
@@ -132,6 +143,7 @@ export class LicensesController {
 
   @Get('v1/licenses/:id/file')
   @Authenticated()
+  @LicenseIdParam()
   @ApiOperation({
     summary: 'Download the signed licence file (activated licences only)',
     description:
@@ -141,7 +153,8 @@ export class LicensesController {
       '/.well-known/license-signing-keys. Seats = quantity × seats per quantity, summed per product; a 1-year ' +
       'term expires one year after activation.',
   })
-  @ApiOkResponse({ description: 'The licence file, as an attachment.' })
+  @ApiOkResponse({ description: 'The licence file, as an attachment.', type: LicenseFileDto })
+  @ApiNotFoundResponse({ description: "No such licence, or not the caller's." })
   @ApiConflictResponse({ description: 'Not activated yet, or revoked.' })
   async file(
     @CurrentUser() user: AccessTokenClaims,

@@ -25,6 +25,7 @@ import {
   IgnoredDeliveryDto,
   OrderCompletedDto,
   OrderRefundedDto,
+  OTHER_DELIVERY_SCHEMA,
 } from './store-webhook.dto';
 
 /** Request headers worth keeping with the raw delivery (never credentials). */
@@ -54,23 +55,31 @@ export class StoreWebhookController {
   @ApiHeader({
     name: 'webhook-id',
     required: true,
-    description: 'Unique id of the message; repeats are idempotent.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    description:
+      'Unique id of the message (printable ASCII, at most 255 characters); repeats are idempotent.',
   })
   @ApiHeader({
     name: 'webhook-timestamp',
     required: true,
+    schema: { type: 'string', pattern: '^[0-9]{1,12}$' },
     description:
       'Unix seconds; refused when further from now than the tolerance (STORE_WEBHOOK_TOLERANCE_SECONDS, default 300).',
   })
   @ApiHeader({
     name: 'webhook-signature',
     required: true,
+    schema: { type: 'string', pattern: '^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=)*$' },
     description:
       'Space-separated `v1,<base64 HMAC-SHA256>` entries over "{id}.{timestamp}.{body}"; one valid entry suffices.',
   })
   @ApiBody({
     schema: {
-      oneOf: [{ $ref: getSchemaPath(OrderCompletedDto) }, { $ref: getSchemaPath(OrderRefundedDto) }],
+      oneOf: [
+        { $ref: getSchemaPath(OrderCompletedDto) },
+        { $ref: getSchemaPath(OrderRefundedDto) },
+        OTHER_DELIVERY_SCHEMA,
+      ],
     },
     examples: {
       completed: {

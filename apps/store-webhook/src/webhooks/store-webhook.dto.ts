@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
 import {
@@ -24,24 +24,38 @@ import {
 const MONEY = new RegExp(MONEY_PATTERN);
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const CURRENCY = /^[A-Z]{3}$/;
-/** RFC 3339 in UTC (Z); the store sends UTC. */
-const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/**
+ * RFC 3339 in UTC (Z); the store sends UTC. Years 1000 to 9999 and no leap second, as class-validator's
+ * strict ISO 8601 check accepts: it misreads years below 100 (0069 as 1969) and refuses 23:59:60.
+ */
+const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
+/** For the OpenAPI document: free text may hold anything but U+0000, which parse.ts refuses (Postgres cannot store it). */
+const NO_NUL = '^[^\\u0000]*$';
 
 export class StoreCustomerDto {
   @ApiProperty({
     example: 'Ana.Lima@Example.com',
+    format: 'email',
+    maxLength: 254,
     description: 'Matched case-insensitively; stored as given.',
   })
   @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ example: 'Ana Lima' })
+  @ApiProperty({ example: 'Ana Lima', minLength: 1, maxLength: 200, pattern: NO_NUL })
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Example Ltd', nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: 'Example Ltd',
+    nullable: true,
+    type: String,
+    minLength: 1,
+    maxLength: 200,
+    pattern: NO_NUL,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -51,37 +65,38 @@ export class StoreCustomerDto {
 export class StoreOrderItemDto {
   @ApiProperty({
     example: 'BARCODE-JS-DEVICE-1Y',
+    pattern: SKU.source,
     description: 'Unknown SKUs are recorded and held for review.',
   })
   @IsString()
   @Matches(SKU, { message: 'must be a SKU (letters, digits, ".", "_", "-")' })
   sku!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: 100000 })
+  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 100000 })
   @IsInt()
   @Min(1)
   @Max(100_000)
   quantity!: number;
 
-  @ApiProperty({ example: '1249.00', description: 'Decimal string, never a number.' })
+  @ApiProperty({ example: '1249.00', pattern: MONEY_PATTERN, description: 'Decimal string, never a number.' })
   @IsString()
   @Matches(MONEY, { message: 'must be a decimal string like "1249.00"' })
   unitPrice!: string;
 }
 
 export class OrderCompletedDataDto {
-  @ApiProperty({ example: 'ST-100234' })
+  @ApiProperty({ example: 'ST-100234', minLength: 1, maxLength: 100, pattern: NO_NUL })
   @IsString()
   @Length(1, 100)
   orderId!: string;
 
-  @ApiProperty({ example: '2026-11-27T10:00:00Z', format: 'date-time' })
+  @ApiProperty({ example: '2026-11-27T10:00:00Z', format: 'date-time', pattern: UTC_TIME.source })
   @IsString()
   @Matches(UTC_TIME, { message: 'must be an RFC 3339 UTC time like 2026-11-27T10:00:00Z' })
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   completedAt!: string;
 
-  @ApiProperty({ example: 'USD', description: 'ISO 4217 code' })
+  @ApiProperty({ example: 'USD', pattern: CURRENCY.source, description: 'ISO 4217 code' })
   @IsString()
   @Matches(CURRENCY, { message: 'must be an ISO 4217 code like USD' })
   currency!: string;
@@ -92,7 +107,7 @@ export class OrderCompletedDataDto {
   @Type(() => StoreCustomerDto)
   customer!: StoreCustomerDto;
 
-  @ApiProperty({ type: [StoreOrderItemDto] })
+  @ApiProperty({ type: [StoreOrderItemDto], minItems: 1, maxItems: 500 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
@@ -100,7 +115,7 @@ export class OrderCompletedDataDto {
   @Type(() => StoreOrderItemDto)
   items!: StoreOrderItemDto[];
 
-  @ApiProperty({ example: '2498.00' })
+  @ApiProperty({ example: '2498.00', pattern: MONEY_PATTERN })
   @IsString()
   @Matches(MONEY, { message: 'must be a decimal string like "2498.00"' })
   total!: string;
@@ -119,18 +134,24 @@ export class OrderCompletedDto {
 }
 
 export class OrderRefundedDataDto {
-  @ApiProperty({ example: 'ST-100234' })
+  @ApiProperty({ example: 'ST-100234', minLength: 1, maxLength: 100, pattern: NO_NUL })
   @IsString()
   @Length(1, 100)
   orderId!: string;
 
-  @ApiProperty({ example: '2026-11-28T09:00:00Z', format: 'date-time' })
+  @ApiProperty({ example: '2026-11-28T09:00:00Z', format: 'date-time', pattern: UTC_TIME.source })
   @IsString()
   @Matches(UTC_TIME, { message: 'must be an RFC 3339 UTC time like 2026-11-28T09:00:00Z' })
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   refundedAt!: string;
 
-  @ApiPropertyOptional({ example: 'customer request', nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: 'customer request',
+    nullable: true,
+    type: String,
+    maxLength: 1000,
+    pattern: NO_NUL,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -160,4 +181,46 @@ export class IgnoredDeliveryDto {
 
   @ApiProperty({ example: 'customer.updated', description: 'The type that this endpoint does not handle.' })
   type!: string;
+}
+
+/** Any JSON whose strings (keys included) hold no U+0000: what parse.ts keeps of a type it does not handle. */
+const JSON_WITHOUT_NUL = 'JsonWithoutNul';
+const jsonWithoutNul = { $ref: `#/components/schemas/${JSON_WITHOUT_NUL}` };
+
+/**
+ * A delivery of a type this endpoint does not handle: kept and acknowledged (202) whatever its other
+ * fields hold, as long as it is an object with a `type` of 1 to 200 characters.
+ */
+export const OTHER_DELIVERY_SCHEMA: SchemaObject = {
+  type: 'object',
+  title: 'any other type (kept, ignored)',
+  required: ['type'],
+  properties: {
+    type: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: NO_NUL,
+      not: { enum: ['order.completed', 'order.refunded'] },
+    },
+  },
+  additionalProperties: jsonWithoutNul,
+  propertyNames: { pattern: NO_NUL },
+} as SchemaObject;
+
+/** Adds the schemas the decorators cannot express (a recursive one) to the document. */
+export function withOpaqueJsonSchema(document: OpenAPIObject): OpenAPIObject {
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas[JSON_WITHOUT_NUL] = {
+    description: 'Any JSON value; strings and keys hold no U+0000.',
+    anyOf: [
+      { type: 'string', pattern: NO_NUL, nullable: true },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', items: jsonWithoutNul },
+      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: { pattern: NO_NUL } },
+    ],
+  } as SchemaObject;
+  return document;
 }

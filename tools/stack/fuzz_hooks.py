@@ -1,0 +1,99 @@
+"""schemathesis hooks for the fuzz stage of `npm test` (loaded through SCHEMATHESIS_HOOKS)."""
+
+from hypothesis.internal import lambda_sources
+
+# CPython 3.11.7's ast.parse can raise "SystemError: AST constructor recursion depth mismatch" when
+# called deep in a stack (fixed in later CPython releases); hypothesis calls it only to describe a
+# filter lambda in a strategy's repr. A plain description keeps the run going.
+_describe_lambda = lambda_sources.lambda_description
+
+
+def _describe_lambda_safely(function):
+    try:
+        return _describe_lambda(function)
+    except SystemError:
+        return "lambda"
+
+
+lambda_sources.lambda_description = _describe_lambda_safely
+
+
+# Store webhooks are signed (Standard Webhooks). When a generated request carries all three
+# signature headers in their documented shape, it is signed for real just before it is sent (over
+# the exact body bytes), so the fuzzer reaches the body's validation and the recording of orders.
+# Requests whose headers are missing or malformed go out as generated and must be refused (401).
+import base64
+import hashlib
+import hmac
+import os
+import re
+import time
+
+import requests
+import schemathesis
+
+WEBHOOK_PATH = "/v1/webhooks/store"
+SIGN_MARKER = "x-fuzz-sign-webhook"
+SECRETS = [
+    base64.b64decode(secret.strip().removeprefix("whsec_"))
+    for secret in os.environ.get("FUZZ_STORE_WEBHOOK_SECRET", "").split(",")
+    if secret.strip()
+]
+ID = re.compile(r"^[\x21-\x7e]{1,255}$")
+TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+SIGNATURE = re.compile(r"^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=)*$")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if not SECRETS or case.operation.path != WEBHOOK_PATH or case.method.upper() != "POST":
+        return
+    headers = case.headers or {}
+    shaped = (
+        isinstance(headers.get("webhook-id"), str)
+        and ID.match(headers["webhook-id"])
+        and isinstance(headers.get("webhook-timestamp"), str)
+        and TIMESTAMP.match(headers["webhook-timestamp"])
+        and isinstance(headers.get("webhook-signature"), str)
+        and SIGNATURE.match(headers["webhook-signature"])
+    )
+    if shaped:
+        case.headers = {**headers, SIGN_MARKER: "1"}
+
+
+_send = requests.Session.send
+
+
+def _send_signed(self, request, **kwargs):
+    if request.headers.pop(SIGN_MARKER, None) is not None:
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        timestamp = str(int(time.time()))
+        signed = f"{request.headers['webhook-id']}.{timestamp}.".encode() + body
+        digest = hmac.new(SECRETS[0], signed, hashlib.sha256).digest()
+        request.headers["webhook-timestamp"] = timestamp
+        request.headers["webhook-signature"] = "v1," + base64.b64encode(digest).decode()
+    return _send(self, request, **kwargs)
+
+
+requests.Session.send = _send_signed
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
+
+
+# The document says no string or key of a delivery may hold U+0000 (Postgres cannot store it), but
+# schemathesis 4.32.5 does not always honour `propertyNames` when it generates object keys, and then
+# calls the 400 for a NUL key a rejected valid body. Such bodies are left out of the webhook's cases.
+@schemathesis.hook
+def filter_body(context, body):
+    operation = context.operation
+    return operation is None or operation.path != WEBHOOK_PATH or not _has_nul(body)
