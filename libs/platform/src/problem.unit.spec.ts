@@ -1,3 +1,4 @@
+import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { ProblemDetailsFilter, ProblemException } from './problem';
 
@@ -25,6 +26,7 @@ function capture() {
     },
   };
   const host = {
+    getType: () => 'http',
     switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ is404: false }) }),
   } as unknown as ArgumentsHost;
   return { sent, host };
@@ -34,6 +36,19 @@ describe('ProblemDetailsFilter', () => {
   const logged: object[] = [];
   const logger = { error: (fields: object) => void logged.push(fields) } as never;
   const filter = new ProblemDetailsFilter(logger);
+
+  it('hands an error of a Kafka handler (RPC context) back unchanged, answering nothing', async () => {
+    const conflict = Object.assign(new Error('stream moved on'), { name: 'ConcurrencyError' });
+    const rpc = {
+      getType: () => 'rpc',
+      switchToHttp: () => {
+        throw new Error('no HTTP in RPC context');
+      },
+    } as unknown as ArgumentsHost;
+    const answer = filter.catch(conflict, rpc);
+    expect(isObservable(answer)).toBe(true);
+    await expect(lastValueFrom(answer as Observable<never>)).rejects.toBe(conflict);
+  });
 
   it('answers an unexpected error with 500, an error id, and no stack or message of the error', () => {
     const { sent, host } = capture();
