@@ -5,9 +5,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { answerClientError, MAX_URL_LENGTH, uriTooLong } from './client-errors';
+import { DEFAULT_JSON_LIMITS, parseJsonBody, type JsonLimits } from './json-body';
 import { enterCorrelationId, PinoNestLogger } from './logging';
 import { instrumentHttp } from './metrics';
-import { ProblemDetailsFilter, type UnavailableErrors } from './problem';
+import { ProblemDetailsFilter, ProblemException, type UnavailableErrors } from './problem';
 import { strictValidationPipe } from './validation';
 
 export interface ServiceAppOptions {
@@ -15,8 +17,13 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: Registry;
   bodyLimitBytes: number;
-  /** Hand JSON bodies to the handler as raw bytes (for signature checks before parsing). */
+  /**
+   * Hand JSON bodies to the handler as raw bytes (for signature checks before parsing); the handler
+   * then parses them with `parseJsonBody` under the same limits (`jsonLimits`).
+   */
   jsonBodyAsBuffer?: boolean;
+  /** Limits of the one JSON parser (defaults: `DEFAULT_JSON_LIMITS`). */
+  jsonLimits?: Partial<JsonLimits>;
   openApi: { title: string; description: string; version: string; tags?: string[] };
   /** Errors answered 503 with retry-after instead of 500 (e.g. a database outage). */
   unavailable?: UnavailableErrors;
@@ -30,6 +37,7 @@ export const CORRELATION_HEADER = 'x-correlation-id';
 
 /** A NestJS app on Fastify with the platform's conventions: problem+json, strict bodies, metrics, OpenAPI at /docs. */
 export async function createServiceApp(options: ServiceAppOptions): Promise<NestFastifyApplication> {
+  const limits = jsonLimitsOf(options);
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
     logger: false,
@@ -37,17 +45,34 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: CORRELATION_HEADER,
     genReqId: () => randomUUID(),
+    // Requests Node's HTTP parser refuses (431, 414, 400) get problem details too.
+    clientErrorHandler: answerClientError,
   });
-  if (options.jsonBodyAsBuffer) {
-    const fastify = adapter.getInstance();
-    // JSON only, as raw bytes: any other media type (text/plain included) is a 415.
-    fastify.removeAllContentTypeParsers();
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
-      done(null, body),
-    );
-  }
+  // One body parser for every service: JSON only (any other media type is a 415), UTF-8 only,
+  // parsed under the limits. Nest's own parsers (JSON and urlencoded) are not registered.
+  const server = adapter.getInstance();
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', 'Send JSON as UTF-8.'),
+      );
+      return;
+    }
+    const raw = body as Buffer;
+    if (options.jsonBodyAsBuffer) {
+      done(null, raw);
+      return;
+    }
+    try {
+      done(null, parseJsonBody(raw, limits));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
-    bodyParser: !options.jsonBodyAsBuffer,
+    bodyParser: false,
     bufferLogs: true,
     logger: new PinoNestLogger(options.logger),
   });
@@ -55,6 +80,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   fastify.addHook('onRequest', async (request, reply) => {
     enterCorrelationId(request.id);
     void reply.header(CORRELATION_HEADER, request.id);
+    if (request.url.length > MAX_URL_LENGTH) throw uriTooLong();
   });
   instrumentHttp(fastify, options.metrics);
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger, options.unavailable));
@@ -70,6 +96,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   if (options.decorateOpenApi) document = options.decorateOpenApi(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** The limits a service's JSON bodies are parsed under. */
+export function jsonLimitsOf(options: Pick<ServiceAppOptions, 'jsonLimits'>): JsonLimits {
+  return { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
 }
 
 /** Listens and logs where; returns the bound address. */

@@ -5,4 +5,7 @@ export * from './validation';
 export * from './metrics';
 export * from './health';
 export * from './bootstrap';
+export * from './json-body';
+export * from './client-errors';
+export * from './fields';
 export * from './main';
