@@ -1,11 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length, Matches } from 'class-validator';
+import { IsEmailAddress, IsPlainText } from '@otl/platform';
 import { SECRET_TOKEN_PATTERN } from '../security/secret-tokens';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
-
-const EMAIL_MESSAGE = { message: 'must be an email address' };
 
 /** A new password: 12 to 256 characters, anything allowed (NIST SP 800-63B: length over composition rules). */
 function NewPassword(): PropertyDecorator {
@@ -35,26 +34,16 @@ function MailedToken(): PropertyDecorator {
 }
 
 export class RegisterDto {
-  @ApiProperty({
-    example: 'Ana.Lima@Example.com',
-    description: 'Matched case-insensitively; stored as given.',
-  })
-  @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(254)
+  @IsEmailAddress()
   email!: string;
 
   @NewPassword()
   password!: string;
 
-  @ApiProperty({ example: 'Ana Lima' })
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Ana Lima' })
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Example Ltd', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
   company?: string | null;
 }
 
@@ -76,9 +65,7 @@ export class SignInDto {
 }
 
 export class PasswordResetDto {
-  @ApiProperty({ example: 'ana.lima@example.com' })
-  @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(254)
+  @IsEmailAddress({ example: 'ana.lima@example.com' })
   email!: string;
 }
 

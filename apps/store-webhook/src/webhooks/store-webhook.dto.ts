@@ -1,21 +1,18 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
+import { IsCurrencyCode, IsEmailAddress, IsPlainText } from '@otl/platform';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   Equals,
   IsArray,
-  IsEmail,
   IsInt,
   IsISO8601,
   IsObject,
-  IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -23,28 +20,17 @@ import {
 /** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
 const MONEY = new RegExp(MONEY_PATTERN);
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const CURRENCY = /^[A-Z]{3}$/;
 /** RFC 3339 in UTC (Z); the store sends UTC. */
 const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export class StoreCustomerDto {
-  @ApiProperty({
-    example: 'Ana.Lima@Example.com',
-    description: 'Matched case-insensitively; stored as given.',
-  })
-  @IsEmail({}, { message: 'must be an email address' })
-  @MaxLength(254)
+  @IsEmailAddress()
   email!: string;
 
-  @ApiProperty({ example: 'Ana Lima' })
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Ana Lima' })
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Example Ltd', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
   company?: string | null;
 }
 
@@ -70,9 +56,7 @@ export class StoreOrderItemDto {
 }
 
 export class OrderCompletedDataDto {
-  @ApiProperty({ example: 'ST-100234' })
-  @IsString()
-  @Length(1, 100)
+  @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
   orderId!: string;
 
   @ApiProperty({ example: '2026-11-27T10:00:00Z', format: 'date-time' })
@@ -81,9 +65,7 @@ export class OrderCompletedDataDto {
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   completedAt!: string;
 
-  @ApiProperty({ example: 'USD', description: 'ISO 4217 code' })
-  @IsString()
-  @Matches(CURRENCY, { message: 'must be an ISO 4217 code like USD' })
+  @IsCurrencyCode()
   currency!: string;
 
   @ApiProperty({ type: StoreCustomerDto })
@@ -119,9 +101,7 @@ export class OrderCompletedDto {
 }
 
 export class OrderRefundedDataDto {
-  @ApiProperty({ example: 'ST-100234' })
-  @IsString()
-  @Length(1, 100)
+  @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
   orderId!: string;
 
   @ApiProperty({ example: '2026-11-28T09:00:00Z', format: 'date-time' })
@@ -130,10 +110,7 @@ export class OrderRefundedDataDto {
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   refundedAt!: string;
 
-  @ApiPropertyOptional({ example: 'customer request', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
+  @IsPlainText(0, 1000, { example: 'customer request', optional: true })
   reason?: string | null;
 }
 
