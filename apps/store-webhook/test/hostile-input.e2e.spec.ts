@@ -53,7 +53,7 @@ describe('store-webhook under hostile input (running service, real Postgres)', (
     },
   ];
 
-  describeHostileInput({ url: () => service.url, stored: () => storedCounts(db.url), targets });
+  describeHostileInput({ url: () => service.url, databaseUrl: () => db.url, targets });
 
   it('refuses an unknown currency code (ISO 4217 from the runtime list), storing nothing', async () => {
     const before = await storedCounts(db.url);

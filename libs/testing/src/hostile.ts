@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Client } from 'pg';
 
 /**
  * A hostile-input corpus every service's e2e suite runs against each of its write endpoints:
@@ -278,6 +279,63 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ),
 ];
 
+const COUNT_TABLES = `SELECT tablename AS name FROM pg_tables
+  WHERE schemaname = 'public' AND tablename <> 'es_checkpoints' ORDER BY 1`;
+
+async function countRows(client: Client): Promise<Record<string, number>> {
+  const { rows: tables } = await client.query<{ name: string }>(COUNT_TABLES);
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${name}"`);
+    counts[name] = Number(rows[0]?.n);
+  }
+  if (!('es_events' in counts)) throw new Error('no event log (es_events) in this database');
+  return counts;
+}
+
+/**
+ * Rows in every table of a service's database (its event log `es_events` and its own tables), to
+ * prove a refused request stored nothing. `es_checkpoints` is left out: the forwarder moves it on
+ * its own as earlier good requests are published.
+ */
+export async function rowCounts(databaseUrl: string): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await countRows(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Row counts before and after `during`, with the service's Kafka consumers held still: other specs
+ * put purchases on the shared broker at any time, and a consumer's transaction cannot commit
+ * without writing `es_inbox`, which stays locked against writes meanwhile. HTTP requests never
+ * write `es_inbox`, so whatever one stores still shows.
+ */
+export async function countsAround<T>(
+  databaseUrl: string,
+  during: () => Promise<T>,
+): Promise<{ before: Record<string, number>; after: Record<string, number>; result: T }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ inbox: string | null }>(
+      `SELECT to_regclass('public.es_inbox') AS inbox`,
+    );
+    if (rows[0]?.inbox) await client.query('LOCK TABLE es_inbox IN EXCLUSIVE MODE');
+    const before = await countRows(client);
+    const result = await during();
+    const after = await countRows(client);
+    return { before, after, result };
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+}
+
 /** Sends raw bytes and reads the whole answer (the request asks the server to close). */
 export function sendRaw(url: string, bytes: Buffer, timeoutMs = 15_000): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
@@ -337,11 +395,12 @@ function parseAnswer(data: Buffer): RawAnswer | undefined {
 
 /**
  * The corpus as Jest tests: for each target and each case, a 4xx problem document, nothing
- * stored (`stored()` is the same before and after) and the target's next good request answered.
+ * stored (every table's row count the same before and after) and the target's next good request answered.
  */
 export function describeHostileInput(options: {
   url: () => string;
-  stored: () => Promise<unknown>;
+  /** The service's database, whose tables must not change. */
+  databaseUrl: () => string;
   targets: HostileTarget[];
   cases?: readonly HostileCase[];
 }): void {
@@ -350,8 +409,13 @@ export function describeHostileInput(options: {
       it.each((options.cases ?? HOSTILE_CASES).map((hostile) => [hostile.name, hostile] as const))(
         '%s: 4xx problem details, nothing stored, the next good request answered',
         async (_name, hostile) => {
-          const before = await options.stored();
-          const answer = await sendRaw(options.url(), hostile.request(target, target.path));
+          const {
+            before,
+            after,
+            result: answer,
+          } = await countsAround(options.databaseUrl(), () =>
+            sendRaw(options.url(), hostile.request(target, target.path)),
+          );
           expect({ case: hostile.name, status: answer.status, body: answer.body.slice(0, 300) }).toEqual({
             case: hostile.name,
             status: hostile.status[0],
@@ -366,7 +430,7 @@ export function describeHostileInput(options: {
             detail: expect.any(String),
           });
           if (hostile.limit) expect(problem.limit).toMatchObject({ name: hostile.limit });
-          expect(await options.stored()).toEqual(before);
+          expect(after).toEqual(before);
           await target.good();
         },
       );

@@ -53,9 +53,8 @@ export class VerificationDto {
 }
 
 export class SignInDto {
-  @ApiProperty({ example: 'ana.lima@example.com' })
-  @IsString()
-  @Length(1, 254)
+  // Not held to the address rules: any other string is the same 401 as a wrong password.
+  @IsPlainText(1, 254, { example: 'ana.lima@example.com' })
   email!: string;
 
   @ApiProperty({ example: 'correct horse battery staple' })
