@@ -89,13 +89,26 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
 
   const builder = new DocumentBuilder()
     .setTitle(options.openApi.title)
-    .setDescription(options.openApi.description)
+    .setDescription(`${options.openApi.description}\n\n${describeBodyLimits(options.bodyLimitBytes, limits)}`)
     .setVersion(options.openApi.version);
   for (const tag of options.openApi.tags ?? []) builder.addTag(tag);
   let document = SwaggerModule.createDocument(app, builder.build());
   if (options.decorateOpenApi) document = options.decorateOpenApi(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** The edge's rules for request bodies, as each OpenAPI document states them. */
+function describeBodyLimits(bodyLimitBytes: number, limits: JsonLimits): string {
+  return (
+    `Request bodies are application/json in UTF-8 (another media type or charset is a 415), at most ` +
+    `${Math.round(bodyLimitBytes / 1024)} KiB (else 413). A 400 problem names the limit a body breaks ` +
+    `(\`limit.name\`): nesting depth ${limits.maxDepth} (maxDepth), ${limits.maxKeys} keys per object ` +
+    `(maxKeys), ${limits.maxElements} elements per array (maxElements), ${limits.maxStringLength} characters ` +
+    `per string (maxStringLength), ${limits.maxValues} values per body (maxValues). Duplicate keys, ` +
+    `__proto__/constructor/prototype keys, U+0000, lone surrogates, invalid UTF-8, non-finite numbers and ` +
+    `integers beyond 2^53 - 1 are 400s too.`
+  );
 }
 
 /** The limits a service's JSON bodies are parsed under. */
