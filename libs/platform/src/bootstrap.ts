@@ -5,11 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { answerClientError } from './client-errors';
 import { frameworkErrorAsProblem, refuseLongUrls } from './framework-errors';
+import { DEFAULT_JSON_LIMITS, parseJsonBody, type JsonLimits } from './json-body';
 import { enterCorrelationId, PinoNestLogger } from './logging';
 import { instrumentHttp } from './metrics';
 import { completeOpenApi } from './openapi';
-import { ProblemDetailsFilter, type UnavailableErrors } from './problem';
+import { ProblemDetailsFilter, ProblemException, type UnavailableErrors } from './problem';
 import { RouteTable } from './routes';
 import { strictValidationPipe } from './validation';
 
@@ -18,8 +20,13 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: Registry;
   bodyLimitBytes: number;
-  /** Hand JSON bodies to the handler as raw bytes (for signature checks before parsing). */
+  /**
+   * Hand JSON bodies to the handler as raw bytes (for signature checks before parsing); the handler
+   * then parses them with `parseJsonBody` under the same limits (`jsonLimits`).
+   */
   jsonBodyAsBuffer?: boolean;
+  /** Limits of the one JSON parser (defaults: `DEFAULT_JSON_LIMITS`). */
+  jsonLimits?: Partial<JsonLimits>;
   openApi: { title: string; description: string; version: string; tags?: string[] };
   /** Errors answered 503 with retry-after instead of 500 (e.g. a database outage). */
   unavailable?: UnavailableErrors;
@@ -33,6 +40,7 @@ export const CORRELATION_HEADER = 'x-correlation-id';
 
 /** A NestJS app on Fastify with the platform's conventions: problem+json, strict bodies, metrics, OpenAPI at /docs. */
 export async function createServiceApp(options: ServiceAppOptions): Promise<NestFastifyApplication> {
+  const limits = jsonLimitsOf(options);
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
     logger: false,
@@ -41,18 +49,35 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     requestIdHeader: CORRELATION_HEADER,
     genReqId: () => randomUUID(),
     frameworkErrors: frameworkErrorAsProblem,
+    // Requests Node's HTTP parser refuses (431, 414, 400) get problem details too.
+    clientErrorHandler: answerClientError,
   });
   const routes = RouteTable.watch(adapter.getInstance());
-  if (options.jsonBodyAsBuffer) {
-    const fastify = adapter.getInstance();
-    // JSON only, as raw bytes: any other media type (text/plain included) is a 415.
-    fastify.removeAllContentTypeParsers();
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
-      done(null, body),
-    );
-  }
+  // One body parser for every service: JSON only (any other media type is a 415), UTF-8 only,
+  // parsed under the limits. Nest's own parsers (JSON and urlencoded) are not registered.
+  const server = adapter.getInstance();
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', 'Send JSON as UTF-8.'),
+      );
+      return;
+    }
+    const raw = body as Buffer;
+    if (options.jsonBodyAsBuffer) {
+      done(null, raw);
+      return;
+    }
+    try {
+      done(null, parseJsonBody(raw, limits));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
-    bodyParser: !options.jsonBodyAsBuffer,
+    bodyParser: false,
     bufferLogs: true,
     logger: new PinoNestLogger(options.logger),
   });
@@ -69,7 +94,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
 
   const builder = new DocumentBuilder()
     .setTitle(options.openApi.title)
-    .setDescription(options.openApi.description)
+    .setDescription(`${options.openApi.description}\n\n${describeBodyLimits(options.bodyLimitBytes, limits)}`)
     .setVersion(options.openApi.version)
     .addBearerAuth();
   for (const tag of options.openApi.tags ?? []) builder.addTag(tag);
@@ -79,6 +104,24 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   if (options.decorateOpenApi) document = options.decorateOpenApi(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** The edge's rules for request bodies, as each OpenAPI document states them. */
+function describeBodyLimits(bodyLimitBytes: number, limits: JsonLimits): string {
+  return (
+    `Request bodies are application/json in UTF-8 (another media type or charset is a 415), at most ` +
+    `${Math.round(bodyLimitBytes / 1024)} KiB (else 413). A 400 problem names the limit a body breaks ` +
+    `(\`limit.name\`): nesting depth ${limits.maxDepth} (maxDepth), ${limits.maxKeys} keys per object ` +
+    `(maxKeys), ${limits.maxElements} elements per array (maxElements), ${limits.maxStringLength} characters ` +
+    `per string (maxStringLength), ${limits.maxValues} values per body (maxValues). Duplicate keys, ` +
+    `__proto__/constructor/prototype keys, U+0000, lone surrogates, invalid UTF-8, non-finite numbers and ` +
+    `integers beyond 2^53 - 1 are 400s too.`
+  );
+}
+
+/** The limits a service's JSON bodies are parsed under. */
+export function jsonLimitsOf(options: Pick<ServiceAppOptions, 'jsonLimits'>): JsonLimits {
+  return { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
 }
 
 /** Listens and logs where; returns the bound address. */

@@ -86,6 +86,9 @@ function fromFastifyError(error: {
       };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return fromStatus(400, 'Content-Length does not match the body.');
+    case 'ECONNRESET':
+      // The client went away while its body was being read: nobody to answer, nothing went wrong here.
+      return fromStatus(400, 'The connection closed before the body arrived.');
     default:
       if (error.statusCode === 400 && /JSON/i.test(error.message)) {
         return {

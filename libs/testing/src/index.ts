@@ -8,3 +8,4 @@ export * from './service';
 export * from './mail';
 export * from './store';
 export * from './surface';
+export * from './hostile';

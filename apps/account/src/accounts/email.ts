@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
+import { normalizeEmail } from '@otl/platform';
 
-/** The form two addresses are compared in: trimmed, lower-cased (the contract's matching rule). */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+// The matching rule lives with the shared e-mail validator, so what is accepted and how it is matched agree.
+export { normalizeEmail };
 
 /** Streams are named by a hash of the address, so ids and logs never carry it. */
 export function emailKey(email: string): string {

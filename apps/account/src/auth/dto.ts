@@ -1,13 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length, Matches } from 'class-validator';
+import { IsEmailAddress, IsPlainText } from '@otl/platform';
 import { SECRET_TOKEN_PATTERN } from '../security/secret-tokens';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
-
-const EMAIL_MESSAGE = { message: 'must be an email address' };
-const EMAIL_MAX_LENGTH = 254;
-const NAME = { min: 1, max: 200 };
 
 /** A new password: 12 to 256 characters, anything allowed (NIST SP 800-63B: length over composition rules). */
 function NewPassword(): PropertyDecorator {
@@ -38,34 +35,16 @@ function MailedToken(): PropertyDecorator {
 }
 
 export class RegisterDto {
-  @ApiProperty({
-    example: 'Ana.Lima@Example.com',
-    format: 'email',
-    maxLength: EMAIL_MAX_LENGTH,
-    description: 'Matched case-insensitively; stored as given.',
-  })
-  @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsEmailAddress()
   email!: string;
 
   @NewPassword()
   password!: string;
 
-  @ApiProperty({ example: 'Ana Lima', minLength: NAME.min, maxLength: NAME.max })
-  @IsString()
-  @Length(NAME.min, NAME.max)
+  @IsPlainText(1, 200, { example: 'Ana Lima' })
   name!: string;
 
-  @ApiPropertyOptional({
-    example: 'Example Ltd',
-    nullable: true,
-    type: String,
-    minLength: NAME.min,
-    maxLength: NAME.max,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(NAME.min, NAME.max)
+  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
   company?: string | null;
 }
 
@@ -75,9 +54,8 @@ export class VerificationDto {
 }
 
 export class SignInDto {
-  @ApiProperty({ example: 'ana.lima@example.com', minLength: 1, maxLength: EMAIL_MAX_LENGTH })
-  @IsString()
-  @Length(1, EMAIL_MAX_LENGTH)
+  // Not held to the address rules: any other string is the same 401 as a wrong password.
+  @IsPlainText(1, 254, { example: 'ana.lima@example.com' })
   email!: string;
 
   @ApiProperty({ example: 'correct horse battery staple', minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
@@ -87,9 +65,7 @@ export class SignInDto {
 }
 
 export class PasswordResetDto {
-  @ApiProperty({ example: 'ana.lima@example.com', format: 'email', maxLength: EMAIL_MAX_LENGTH })
-  @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsEmailAddress({ example: 'ana.lima@example.com' })
   email!: string;
 }
 

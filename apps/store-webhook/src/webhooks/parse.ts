@@ -1,4 +1,4 @@
-import { badRequest, invalidFields, validateStrict } from '@otl/platform';
+import { badRequest, invalidFields, parseJsonBody, validateStrict } from '@otl/platform';
 import type { StoreOrder, StoreRefund } from '../purchases/domain/purchase';
 import { OrderCompletedDto, OrderRefundedDto } from './store-webhook.dto';
 
@@ -7,20 +7,15 @@ export type StoreWebhookPayload =
   | { kind: 'refund'; type: 'order.refunded'; refund: StoreRefund }
   | { kind: 'ignored'; type: string };
 
-/** Parses a verified delivery's raw body; a body that breaks the schema is a 400 naming the field. */
+/**
+ * Parses a verified delivery's raw body with the platform's one guarded JSON parser (the limits
+ * every service has: depth, sizes, duplicate and prototype keys, NUL, UTF-8); a body that breaks
+ * the schema is a 400 naming the field.
+ */
 export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw badRequest('The body is not valid JSON.', [{ field: '', message: (error as Error).message }]);
-  }
+  const body = parseJsonBody(raw);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('The body must be a JSON object.', [{ field: '', message: 'must be an object' }]);
-  }
-  const nul = findNulString(body, '');
-  if (nul !== undefined) {
-    throw invalidFields([{ field: nul, message: 'must not contain NUL characters' }]);
   }
   const type = (body as { type?: unknown }).type;
   if (typeof type !== 'string' || type.length === 0 || type.length > 200) {
@@ -58,21 +53,4 @@ export function parseStoreWebhook(raw: Buffer): StoreWebhookPayload {
       // Kept for audit and acknowledged, so the store stops retrying.
       return { kind: 'ignored', type };
   }
-}
-
-/** Postgres text and jsonb cannot hold U+0000; find the first string that has one. */
-function findNulString(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findNulString(item, `${path}[${index}]`);
-      if (found !== undefined) return found;
-    }
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findNulString(key, path) ?? findNulString(item, path ? `${path}.${key}` : key);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
 }

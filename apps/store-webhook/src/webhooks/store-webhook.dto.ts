@@ -1,21 +1,18 @@
-import { ApiProperty, ApiPropertyOptional, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
+import { ApiProperty, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
+import { IsCurrencyCode, IsEmailAddress, IsPlainText } from '@otl/platform';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   Equals,
   IsArray,
-  IsEmail,
   IsInt,
   IsISO8601,
   IsObject,
-  IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -23,42 +20,22 @@ import {
 /** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
 const MONEY = new RegExp(MONEY_PATTERN);
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const CURRENCY = /^[A-Z]{3}$/;
 /**
  * RFC 3339 in UTC (Z); the store sends UTC. Years 1000 to 9999 and no leap second, as class-validator's
  * strict ISO 8601 check accepts: it misreads years below 100 (0069 as 1969) and refuses 23:59:60.
  */
 const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
-/** For the OpenAPI document: free text may hold anything but U+0000, which parse.ts refuses (Postgres cannot store it). */
+/** For the OpenAPI document: any JSON the parser takes holds no U+0000 (Postgres cannot store it). */
 const NO_NUL = '^[^\\u0000]*$';
 
 export class StoreCustomerDto {
-  @ApiProperty({
-    example: 'Ana.Lima@Example.com',
-    format: 'email',
-    maxLength: 254,
-    description: 'Matched case-insensitively; stored as given.',
-  })
-  @IsEmail({}, { message: 'must be an email address' })
-  @MaxLength(254)
+  @IsEmailAddress()
   email!: string;
 
-  @ApiProperty({ example: 'Ana Lima', minLength: 1, maxLength: 200, pattern: NO_NUL })
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Ana Lima' })
   name!: string;
 
-  @ApiPropertyOptional({
-    example: 'Example Ltd',
-    nullable: true,
-    type: String,
-    minLength: 1,
-    maxLength: 200,
-    pattern: NO_NUL,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
   company?: string | null;
 }
 
@@ -85,9 +62,7 @@ export class StoreOrderItemDto {
 }
 
 export class OrderCompletedDataDto {
-  @ApiProperty({ example: 'ST-100234', minLength: 1, maxLength: 100, pattern: NO_NUL })
-  @IsString()
-  @Length(1, 100)
+  @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
   orderId!: string;
 
   @ApiProperty({ example: '2026-11-27T10:00:00Z', format: 'date-time', pattern: UTC_TIME.source })
@@ -96,9 +71,7 @@ export class OrderCompletedDataDto {
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   completedAt!: string;
 
-  @ApiProperty({ example: 'USD', pattern: CURRENCY.source, description: 'ISO 4217 code' })
-  @IsString()
-  @Matches(CURRENCY, { message: 'must be an ISO 4217 code like USD' })
+  @IsCurrencyCode()
   currency!: string;
 
   @ApiProperty({ type: StoreCustomerDto })
@@ -134,9 +107,7 @@ export class OrderCompletedDto {
 }
 
 export class OrderRefundedDataDto {
-  @ApiProperty({ example: 'ST-100234', minLength: 1, maxLength: 100, pattern: NO_NUL })
-  @IsString()
-  @Length(1, 100)
+  @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
   orderId!: string;
 
   @ApiProperty({ example: '2026-11-28T09:00:00Z', format: 'date-time', pattern: UTC_TIME.source })
@@ -145,16 +116,7 @@ export class OrderRefundedDataDto {
   @IsISO8601({ strict: true }, { message: 'must be a valid date and time' })
   refundedAt!: string;
 
-  @ApiPropertyOptional({
-    example: 'customer request',
-    nullable: true,
-    type: String,
-    maxLength: 1000,
-    pattern: NO_NUL,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
+  @IsPlainText(0, 1000, { example: 'customer request', optional: true })
   reason?: string | null;
 }
 
