@@ -6,14 +6,14 @@
 //
 // Starts its own Postgres, Kafka and MailDev on bench ports (throwaway data), then store-webhook,
 // account and license (one instance each), sends one purchase through the whole path as a warm-up
-// and lets everything settle for --settle seconds. Then, --rounds times:
+// and lets everything settle for --settle seconds. Then, --rounds times (settling again in between):
 //  1. nothing is sent for --seconds; the CPU time (utime + stime from /proc/<pid>/stat) of each
 //     service, of Postgres (all its processes) and of Kafka is read before and after;
 //  2. one signed store order by a new buyer, timed at each hop: the webhook's 202, the purchase on
 //     `purchases.v1` (store-webhook's forwarder), `purchase.assigned.v1` on `accounts.v1` (account's
 //     consumer and forwarder), and the commit of `license.item-recorded` (license's consumer).
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
@@ -203,33 +203,36 @@ try {
         )}; first purchase: 202 ${fmt(latency.accepted, 0)} ms, purchases.v1 ${fmt(latency.onPurchases, 0)} ms, ` +
         `accounts.v1 ${fmt(latency.onAccounts, 0)} ms, license item ${fmt(latency.itemRecorded, 0)} ms`,
     );
-    await sleep(2000); // let the purchase's mail and offsets settle before the next quiet period
+    // The work a purchase leaves behind (mail, offset commits, the garbage collector, the JIT)
+    // belongs to the purchase, not to the quiet period.
+    if (round < rounds) await sleep(Number(values.settle) * 1000);
   }
 
-  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   console.log(
-    `\nMachine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ` +
-      `${rounds} rounds of ${seconds} s at rest, one purchase after each.`,
+    `\nMachine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}; ${rounds} rounds of ${seconds} s at rest, one purchase after each.`,
   );
   console.log(
-    '\n| at rest, % of one core (mean; min–max) | store-webhook | account | license | postgres | kafka |',
+    '\n| at rest, % of one core: median (min–max) | store-webhook | account | license | postgres | kafka |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   const columns = ['store-webhook', 'account', 'license', 'postgres', 'kafka'];
   const cells = columns.map((name) => {
     const all = results.map((result) => result.cpu[name]);
-    return `${fmt(mean(all), 2)} (${fmt(Math.min(...all), 2)}–${fmt(Math.max(...all), 2)})`;
+    return `${fmt(median(all), 2)} (${fmt(Math.min(...all), 2)}–${fmt(Math.max(...all), 2)})`;
   });
   console.log(`| CPU | ${cells.join(' | ')} |`);
   console.log(
     '\n| first purchase after the quiet period, ms from sending | 202 | on purchases.v1 | purchase.assigned.v1 on accounts.v1 | license item recorded |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  results.forEach(({ latency }, index) =>
-    console.log(
-      `| round ${index + 1} | ${fmt(latency.accepted, 0)} | ${fmt(latency.onPurchases, 0)} | ${fmt(latency.onAccounts, 0)} | ${fmt(latency.itemRecorded, 0)} |`,
-    ),
-  );
+  const hops = ['accepted', 'onPurchases', 'onAccounts', 'itemRecorded'];
+  const row = (label, pick) =>
+    console.log(`| ${label} | ${hops.map((hop) => fmt(pick(hop), 0)).join(' | ')} |`);
+  results.forEach(({ latency }, index) => row(`round ${index + 1}`, (hop) => latency[hop]));
+  row('median', (hop) => median(results.map(({ latency }) => latency[hop])));
 } finally {
   await consumer?.disconnect().catch(() => undefined);
   await db?.end().catch(() => undefined);
