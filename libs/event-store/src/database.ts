@@ -32,6 +32,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       max: options.poolSize ?? 20,
       connectionTimeoutMillis: 2000,
       idleTimeoutMillis: 30_000,
+      // Two sessions outlive a quiet period (an idle one costs no CPU), so the first request or
+      // record after it does not wait for a new connection and its SCRAM handshake.
+      min: Math.min(2, options.poolSize ?? 20),
       // Fail fast instead of queueing forever when Postgres is gone.
       query_timeout: 15_000,
     },

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { TopicRecorder, createTopics, eventually, testKafka, uniqueName } from '@otl/testing';
 import { migratedTestDatabase, type MigratedTestDatabase } from './test-support/database';
 import { EventStore } from './event-store';
-import { Forwarder } from './forwarder';
+import { APPENDED_CHANNEL, Forwarder } from './forwarder';
 import { loadCheckpoint } from './global-log';
 import { silentLogger } from './logger';
 
@@ -21,7 +21,8 @@ describe('Forwarder (real Postgres and Kafka)', () => {
   beforeAll(async () => {
     db = await migratedTestDatabase('forwarder');
     pool = db.pool;
-    store = new EventStore(pool);
+    // Wakes this process's forwarders after each commit, as ServiceStore does.
+    store = new EventStore(pool, { onAppended: () => forwarders.forEach((forwarder) => forwarder.notify()) });
     kafka = testKafka('forwarder-spec');
     topic = uniqueName('forwarded');
     await createTopics(kafka, [topic]);
@@ -46,7 +47,8 @@ describe('Forwarder (real Postgres and Kafka)', () => {
       pool,
       producer,
       logger: silentLogger,
-      pollIntervalMs: 5000, // long, so these tests prove NOTIFY wakes it
+      // Longer than any test: they prove that wake-ups, not the fallback poll, get events out.
+      pollIntervalMs: 600_000,
       standbyRetryMs: 100,
       route: (event) =>
         event.type === 'internal'
@@ -120,6 +122,44 @@ describe('Forwarder (real Postgres and Kafka)', () => {
       `fast1-${tag}`,
       `fast2-${tag}`,
     ]);
+  });
+
+  it('wakes at once on a NOTIFY from a writer in another process', async () => {
+    const active = forwarder(uniqueName('fwd'));
+    await eventually(() => (active.isActive ? true : undefined));
+    const tag = randomUUID().slice(0, 8);
+    // A store that wakes no forwarder of this process, like another instance's.
+    const elsewhere = new EventStore(pool);
+    const stream = randomUUID();
+    await elsewhere.transaction({ lockStreams: [stream] }, (tx) =>
+      tx.appendToStream(stream, 0, [{ type: `remote-${tag}`, data: {}, metadata: { subject: stream } }]),
+    );
+    await pool.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
+    await recorder.waitFor((records) => records.some((record) => record.value.includes(`remote-${tag}`)));
+  });
+
+  it('publishes an event held back by an older transaction soon after that one ends, unprompted', async () => {
+    const active = forwarder(uniqueName('fwd'));
+    await eventually(() => (active.isActive ? true : undefined));
+    const tag = randomUUID().slice(0, 8);
+    // An older writing transaction that appends nothing and will notify no one (in production:
+    // another service's transaction on the same server, a migration, an operator's script).
+    const blocker = await pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()'); // takes a transaction id: now it holds back xmin
+      await append(`held-${tag}`); // commits and wakes the forwarder, which must not read it yet
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(typesOnKafka().filter((type) => type.endsWith(tag))).toEqual([]);
+      await blocker.query('COMMIT');
+    } finally {
+      blocker.release();
+    }
+    await recorder.waitFor(
+      (records) => records.some((record) => record.value.includes(`held-${tag}`)),
+      'the held-back event',
+      5000,
+    );
   });
 
   it('runs one active forwarder per name; a standby takes over without republishing', async () => {

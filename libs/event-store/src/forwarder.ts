@@ -1,12 +1,22 @@
 import type { Producer, IHeaders } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { StoredEvent } from './event-store';
-import { checkpointOf, loadCheckpoint, readGlobalLog, saveCheckpoint } from './global-log';
+import { checkpointOf, hasEventsAfter, loadCheckpoint, readGlobalLog, saveCheckpoint } from './global-log';
 import { errorFields, sleep, type Logger } from './logger';
-import { advisoryKey } from './sql';
+import { advisoryKey, type Sql } from './sql';
 
 /** Writers in other processes NOTIFY this channel after committing events. */
 export const APPENDED_CHANNEL = 'es_events_appended';
+
+/**
+ * Wakes the active forwarder, wherever it runs, after events were committed outside a service
+ * (say, by an operator command). Outside the writing transaction: see `EventPublisher.notifyAppended`.
+ */
+export async function announceAppended(sql: Sql): Promise<void> {
+  await sql.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
+}
+
+const MAX_HELD_BACK_WAIT_MS = 1000;
 
 /** What one stored event becomes on Kafka; `null` keeps the event internal. */
 export interface KafkaRecord {
@@ -25,8 +35,18 @@ export interface ForwarderOptions {
   route(event: StoredEvent): KafkaRecord | null;
   logger: Logger;
   batchSize?: number;
-  /** Fallback when no wake-up arrives (e.g. a writer in another process crashed before notifying). */
+  /**
+   * Fallback when no wake-up arrives (a writer in another process crashed before notifying). Every
+   * writer wakes the forwarder after its commit, so an idle forwarder sleeps this long. Default 30 s.
+   */
   pollIntervalMs?: number;
+  /**
+   * First delay before reading again when committed events are held back by an older transaction
+   * still running (the global-log rule); it doubles up to 1 s while they stay held back. Whoever
+   * holds them back need not append or notify (any writing transaction in the cluster counts),
+   * so the forwarder looks again by itself. Default 10 ms.
+   */
+  heldBackRetryMs?: number;
   /** How often a standby instance tries to become the active one. */
   standbyRetryMs?: number;
   /**
@@ -52,12 +72,14 @@ export class Forwarder {
 
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly heldBackRetryMs: number;
   private readonly standbyRetryMs: number;
   private readonly lingerMs: number;
 
   constructor(private readonly options: ForwarderOptions) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 30_000;
+    this.heldBackRetryMs = options.heldBackRetryMs ?? 10;
     this.standbyRetryMs = options.standbyRetryMs ?? 2000;
     this.lingerMs = options.lingerMs ?? 10;
   }
@@ -146,12 +168,20 @@ export class Forwarder {
     let checkpoint = await loadCheckpoint(client, name);
     logger.info({ forwarder: name, checkpoint }, 'forwarding from checkpoint');
     let publishFailures = 0;
+    let heldBackWait = 0;
     while (!this.stopping) {
       const batch = await readGlobalLog(client, checkpoint, this.batchSize);
       if (batch.length === 0) {
-        await this.idle(this.pollIntervalMs);
+        if (await hasEventsAfter(client, checkpoint)) {
+          heldBackWait = Math.min(heldBackWait * 2 || this.heldBackRetryMs, MAX_HELD_BACK_WAIT_MS);
+          await this.idle(heldBackWait);
+        } else {
+          heldBackWait = 0;
+          await this.idle(this.pollIntervalMs);
+        }
         continue;
       }
+      heldBackWait = 0;
       try {
         await this.publish(batch);
         publishFailures = 0;

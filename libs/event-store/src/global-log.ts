@@ -27,6 +27,19 @@ export async function readGlobalLog(sql: Sql, after: Checkpoint, limit: number):
   return rows.map(toStoredEvent);
 }
 
+/**
+ * Whether committed events after `after` exist at all, readable or not: when `readGlobalLog` finds
+ * none but this finds some, they are held back by an older transaction that is still running.
+ */
+export async function hasEventsAfter(sql: Sql, after: Checkpoint): Promise<boolean> {
+  const { rows } = await sql.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM es_events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)) AS found`,
+    [after.transactionId, after.globalPosition],
+  );
+  return rows[0]?.found ?? false;
+}
+
 export function checkpointOf(event: StoredEvent): Checkpoint {
   return { transactionId: event.transactionId, globalPosition: event.globalPosition };
 }

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { applyKafkajsIdleFixes } from './kafkajs-idle';
 import type { Logger } from './logger';
 
 export interface KafkaOptions {
@@ -7,8 +8,12 @@ export interface KafkaOptions {
   logger: Logger;
 }
 
-/** A kafkajs client whose own log lines go through the service logger. */
+/**
+ * A kafkajs client whose own log lines go through the service logger, without kafkajs's idle timer
+ * loops (see kafkajs-idle.ts).
+ */
 export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+  applyKafkajsIdleFixes();
   return new Kafka({
     clientId,
     brokers,

@@ -2,7 +2,7 @@ import { dlqTopicOf } from '@otl/contracts';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { StoredEvent } from './event-store';
-import { APPENDED_CHANNEL, Forwarder, type KafkaRecord } from './forwarder';
+import { announceAppended, Forwarder, type KafkaRecord } from './forwarder';
 import { ensureTopics } from './kafka';
 import { errorFields, sleep, type Logger } from './logger';
 
@@ -85,7 +85,7 @@ export class EventPublisher {
     this.notifyScheduled = true;
     setTimeout(() => {
       this.notifyScheduled = false;
-      this.options.pool.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`).catch(() => undefined);
+      announceAppended(this.options.pool).catch(() => undefined);
     }, 10).unref();
   }
 

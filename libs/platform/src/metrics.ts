@@ -8,7 +8,10 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples on a timer; prom-client's default of every 10 ms wakes
+  // an idle service 100 times a second (about 0.4% of a core here). Every 100 ms still catches
+  // every stall that matters (100 ms or longer) and most shorter ones.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   return registry;
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { EventStore, createDataSource, migrate, poolOf } from '@otl/event-store';
+import { EventStore, announceAppended, createDataSource, migrate, poolOf } from '@otl/event-store';
 import { ConfigError } from '@otl/platform';
 import { AccountError, staffRoles, type StaffRole } from '../accounts/domain/account';
 import { AccountService } from '../accounts/account.service';
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       tokenTtlSeconds: config.tokenTtlSeconds,
     });
     const { accountId, token } = await accounts.makeStaff(email, role);
+    // The running service's forwarder sleeps until a writer wakes it.
+    await announceAppended(poolOf(dataSource));
     const link = linkFor('staff-invite', config.portalUrl, token.raw);
     process.stdout.write(
       `Staff account ${accountId} (${email}) has role ${role}.\n` +
