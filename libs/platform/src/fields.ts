@@ -73,7 +73,8 @@ export function IsCurrencyCode(options: FieldOptions = {}): PropertyDecorator {
     apiProperty(options, {
       description: options.description ?? 'ISO 4217 currency code',
       example: options.example ?? 'USD',
-      pattern: '^[A-Z]{3}$',
+      // The maintained list itself, so that the document says exactly which codes are accepted.
+      enum: [...CURRENCY_CODES],
     }),
     ...(options.optional ? [IsOptional()] : []),
     ValidateBy({
@@ -105,12 +106,13 @@ export function IsEmailAddress(options: FieldOptions = {}): PropertyDecorator {
 
 /**
  * The same rule as a JSON Schema pattern for the OpenAPI documents, so that clients (and the
- * fuzzer) know it; it lists the characters of the Basic Multilingual Plane only, as a pattern
- * without the `u` flag can name no others (the few astral format characters are refused all the same).
+ * fuzzer) know it. It lists the characters of the Basic Multilingual Plane only, as a pattern
+ * without the `u` flag can name no others (the few astral format characters are refused all the
+ * same), and leaves out lone surrogates, which the JSON parser refuses before any field rule.
  */
 const PLAIN_TEXT_PATTERN =
   '^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e' +
-  '\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ud800-\\udfff\\ufeff\\ufff9-\\ufffb]*$';
+  '\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$';
 
 /**
  * Text a person typed (a name, a company, a reference, a reason): `min` to `max` characters,
