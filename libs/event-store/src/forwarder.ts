@@ -56,6 +56,8 @@ export interface ForwarderOptions {
    */
   lingerMs?: number;
   onPublished?(events: readonly StoredEvent[], records: number): void;
+  /** Another process NOTIFYed that it committed events (heard while this forwarder is active). */
+  onNotified?(): void;
 }
 
 /**
@@ -144,7 +146,10 @@ export class Forwarder {
           logger.warn({ forwarder: name, ...errorFields(error) }, 'forwarder database session lost');
           this.notify();
         });
-        client.on('notification', () => this.notify());
+        client.on('notification', () => {
+          this.notify();
+          this.options.onNotified?.();
+        });
         await client.query(`LISTEN ${APPENDED_CHANNEL}`);
         this.active = true;
         logger.info({ forwarder: name }, 'forwarder active');

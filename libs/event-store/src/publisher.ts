@@ -17,6 +17,8 @@ export interface EventPublisherOptions {
   route(event: StoredEvent): KafkaRecord | null;
   logger: Logger;
   onPublished?(events: readonly StoredEvent[], records: number): void;
+  /** See ForwarderOptions.onNotified. */
+  onNotified?(): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class EventPublisher {
       route: this.options.route,
       logger,
       onPublished: this.options.onPublished,
+      onNotified: this.options.onNotified,
     });
     this.forwarder.start();
   }

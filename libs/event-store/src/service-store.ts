@@ -42,7 +42,7 @@ export class ServiceStore {
     this.store = new EventStore(this.pool, {
       onAppended: () => {
         this.publisher.notifyAppended();
-        for (const listener of this.appendListeners) listener();
+        this.appended();
       },
     });
     this.publisher = new EventPublisher({
@@ -54,6 +54,7 @@ export class ServiceStore {
       route: publicEventRouter(`/${config.serviceName}`),
       logger,
       onPublished: forwarderMetrics(metrics, this.pool, `${config.serviceName}.forwarder`),
+      onNotified: () => this.appended(),
     });
     this.readiness = [
       { name: 'database', check: async () => void (await this.pool.query('SELECT 1')) },
@@ -75,9 +76,16 @@ export class ServiceStore {
     return new ServiceStore(dataSource, options);
   }
 
-  /** Calls `listener` after each commit that appended events (say, to wake a mail relay). */
+  /**
+   * Calls `listener` after each commit that appended events (say, to wake a mail relay): this
+   * process's commits, and another process's NOTIFY while this instance's forwarder is active.
+   */
   whenAppended(listener: () => void): void {
     this.appendListeners.push(listener);
+  }
+
+  private appended(): void {
+    for (const listener of this.appendListeners) listener();
   }
 
   startPublishing(): void {

@@ -97,6 +97,33 @@ describe('MailSender (real Postgres and SMTP catcher)', () => {
     });
   });
 
+  it('sleeps while nothing is due, and wakes by itself when a retry falls due', async () => {
+    const recipient = `due.${randomUUID().slice(0, 8)}@example.com`;
+    const queued = resetMail(recipient);
+    await queue([queued]);
+    await pool.query(
+      `UPDATE account_mail_outbox SET next_attempt_at = now() + interval '1.5 seconds' WHERE id = $1`,
+      [queued.id],
+    );
+    // Its poll is ten minutes and nothing wakes it: only the due time can bring the mail out now.
+    const relay = new MailSender({
+      pool,
+      smtpUrl: requireEnv('SMTP_URL'),
+      from: 'test@example.com',
+      portalUrl: 'https://portal.test',
+      logger: createLogger('mail-spec', 'silent'),
+      pollIntervalMs: 600_000,
+    });
+    relay.start();
+    try {
+      const [caught] = await mail.waitFor(recipient);
+      expect(caught!.headers['message-id']).toBe(`<${queued.id}@account.order-to-license>`);
+      expect((await row(queued.id))?.sent_at).not.toBeNull();
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('sends each mail once when two senders drain the outbox at the same time', async () => {
     const recipient = `race.${randomUUID().slice(0, 8)}@example.com`;
     await queue(Array.from({ length: 30 }, () => resetMail(recipient)));

@@ -9,7 +9,10 @@ export interface MailSenderOptions {
   from: string;
   portalUrl: string;
   logger: Logger;
-  /** How often to look for due mail when nothing wakes the sender. */
+  /**
+   * The longest the sender sleeps when nothing wakes it (a commit here, or another process's
+   * NOTIFY) and no retry falls due sooner; it then looks for mail another instance left. Default 30 s.
+   */
   pollIntervalMs?: number;
   batchSize?: number;
   onSent?(template: MailTemplate): void;
@@ -74,17 +77,21 @@ export class MailSender {
   private pass(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
+    const poll = this.options.pollIntervalMs ?? 30_000;
     this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'mail outbox pass failed'))
-      .finally(() => {
+      .then(() => this.untilNextDue(poll))
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'mail outbox pass failed');
+        return Math.min(poll, 1000);
+      })
+      .then((sleepMs) => {
         this.running = undefined;
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
           this.wake();
         } else {
-          this.timer = setTimeout(() => this.pass(), this.options.pollIntervalMs ?? 1000);
+          this.timer = setTimeout(() => this.pass(), sleepMs);
         }
       });
   }
@@ -95,6 +102,16 @@ export class MailSender {
     clearTimeout(this.soon);
     await this.running;
     this.transport.close();
+  }
+
+  /** Milliseconds until the next unsent mail falls due (a retry after backoff), at most `poll`. */
+  private async untilNextDue(poll: number): Promise<number> {
+    const { rows } = await this.options.pool.query<{ ms: number | null }>(
+      `SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 * 1000 AS ms
+         FROM account_mail_outbox WHERE sent_at IS NULL`,
+    );
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? poll : Math.min(poll, Math.max(20, Math.ceil(ms)));
   }
 
   /** Sends due mail until none is left; returns how many were handed to SMTP. */
