@@ -9,6 +9,8 @@ import type {
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export const PROBLEM_SCHEMA = 'ProblemDetails';
+/** No JSON body may hold U+0000 (the platform's parser refuses it: Postgres cannot store it). */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
 
 const PROBLEM: SchemaObject = {
   type: 'object',
@@ -57,7 +59,8 @@ const isReference = (value: unknown): value is ReferenceObject =>
  * generated from it (or a fuzzer reading it) meets no undocumented answer: 400 where there is input,
  * 413 and 415 where there is a body, 401 where a token is required, 404 and 414 where there are path
  * parameters, 503 under /v1 when the database can be down. Every 4xx/5xx answer without a body of its
- * own gets the problem schema, and request bodies are closed (`additionalProperties: false`) as the strict validation is.
+ * own gets the problem schema, and request bodies are closed (`additionalProperties: false`) as the strict validation is;
+ * their free strings say they hold no U+0000, which the JSON parser refuses in any string.
  */
 export function completeOpenApi(document: OpenAPIObject, options: OpenApiCompletion): OpenAPIObject {
   document.components ??= {};
@@ -125,6 +128,8 @@ function close(document: OpenAPIObject, schema: SchemaObject | ReferenceObject, 
     close(document, variant, closed);
   }
   if (schema.items) close(document, schema.items, closed);
+  if (schema.type === 'string' && schema.pattern === undefined && schema.enum === undefined && !schema.format)
+    schema.pattern = NO_NUL_PATTERN;
   if (schema.type === 'object' || schema.properties) {
     schema.additionalProperties ??= false;
     for (const property of Object.values(schema.properties ?? {})) close(document, property, closed);

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { addLinks, completeOpenApi, PROBLEM_SCHEMA } from './openapi';
+import { addLinks, completeOpenApi, NO_NUL_PATTERN, PROBLEM_SCHEMA } from './openapi';
 
 const PROBLEM_REF = {
   'application/problem+json': { schema: { $ref: `#/components/schemas/${PROBLEM_SCHEMA}` } },
@@ -43,7 +43,15 @@ function document(): OpenAPIObject {
           type: 'object',
           properties: { parts: { type: 'array', items: { $ref: '#/components/schemas/PartDto' } } },
         },
-        PartDto: { type: 'object', properties: { name: { type: 'string' } } },
+        PartDto: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            code: { type: 'string', pattern: '^[A-Z]+$' },
+            kind: { type: 'string', enum: ['a', 'b'] },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
       },
     },
   };
@@ -93,6 +101,20 @@ describe('completeOpenApi', () => {
   it('closes every schema a request body uses, nested ones too', () => {
     expect(completed.components!.schemas!.ThingDto).toMatchObject({ additionalProperties: false });
     expect(completed.components!.schemas!.PartDto).toMatchObject({ additionalProperties: false });
+  });
+
+  it("says a request body's free strings hold no U+0000, and leaves strings with a rule of their own alone", () => {
+    expect(completed.components!.schemas!.PartDto!).toMatchObject({
+      properties: {
+        name: { type: 'string', pattern: NO_NUL_PATTERN },
+        code: { pattern: '^[A-Z]+$' },
+        kind: { enum: ['a', 'b'] },
+        at: { format: 'date-time' },
+      },
+    });
+    const { kind, at } = (completed.components!.schemas!.PartDto as { properties: Record<string, object> })
+      .properties as Record<string, { pattern?: string }>;
+    expect([kind?.pattern, at?.pattern]).toEqual([undefined, undefined]);
   });
 
   it('adds no 503 when the service does not map outages to it', () => {

@@ -13,8 +13,6 @@ function NewPassword(): PropertyDecorator {
       example: 'correct horse battery staple',
       minLength: PASSWORD_MIN_LENGTH,
       maxLength: PASSWORD_MAX_LENGTH,
-      // Any character but U+0000, which no JSON body may hold (the platform's parser refuses it).
-      pattern: '^[^\\u0000]*$',
       description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (any but U+0000); stored as an Argon2id hash.`,
     })(target, key);
     IsString()(target, key);

@@ -1,7 +1,7 @@
 import { ApiProperty, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
-import { IsCurrencyCode, IsEmailAddress, IsPlainText } from '@otl/platform';
+import { IsCurrencyCode, IsEmailAddress, IsPlainText, NO_NUL_PATTERN } from '@otl/platform';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -25,8 +25,6 @@ const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
  * strict ISO 8601 check accepts: it misreads years below 100 (0069 as 1969) and refuses 23:59:60.
  */
 const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
-/** For the OpenAPI document: any JSON the parser takes holds no U+0000 (Postgres cannot store it). */
-const NO_NUL = '^[^\\u0000]*$';
 
 export class StoreCustomerDto {
   @IsEmailAddress()
@@ -162,12 +160,12 @@ export const OTHER_DELIVERY_SCHEMA: SchemaObject = {
       type: 'string',
       minLength: 1,
       maxLength: 200,
-      pattern: NO_NUL,
+      pattern: NO_NUL_PATTERN,
       not: { enum: ['order.completed', 'order.refunded'] },
     },
   },
   additionalProperties: jsonWithoutNul,
-  propertyNames: { pattern: NO_NUL },
+  propertyNames: { pattern: NO_NUL_PATTERN },
 } as SchemaObject;
 
 /** Adds the schemas the decorators cannot express (a recursive one) to the document. */
@@ -177,11 +175,11 @@ export function withOpaqueJsonSchema(document: OpenAPIObject): OpenAPIObject {
   document.components.schemas[JSON_WITHOUT_NUL] = {
     description: 'Any JSON value; strings and keys hold no U+0000.',
     anyOf: [
-      { type: 'string', pattern: NO_NUL, nullable: true },
+      { type: 'string', pattern: NO_NUL_PATTERN, nullable: true },
       { type: 'number' },
       { type: 'boolean' },
       { type: 'array', items: jsonWithoutNul },
-      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: { pattern: NO_NUL } },
+      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: { pattern: NO_NUL_PATTERN } },
     ],
   } as SchemaObject;
   return document;
