@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { InboxTransport, connectInbox, isTransientDatabaseError } from '@otl/event-store';
+import { connectInbox, isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
@@ -9,7 +9,7 @@ runService({
   name: SERVICE_NAME,
   loadConfig,
   prepare: appModule,
-  connect: (app) => connectInbox(app, app.get(InboxTransport)),
+  connect: connectInbox,
   bodyLimitBytes: 256 * 1024,
   unavailable: { when: isTransientDatabaseError, retryAfterSeconds: 5 },
   openApi: {

@@ -175,11 +175,14 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
 }
 
 /**
- * Hosts the inbox transport in a Nest app: its handlers are bound, and its consumers start (joining
+ * Hosts the inbox transport in a Nest app (by default the one `serviceModule` provides): its handlers are bound, and its consumers start (joining
  * their groups in the background). The app's config is inherited so that the platform's exception
  * filter, which rethrows in RPC context, is the one handlers run under.
  */
-export async function connectInbox(app: INestApplication, transport: InboxTransport): Promise<void> {
+export async function connectInbox(
+  app: INestApplication,
+  transport: InboxTransport = app.get(InboxTransport),
+): Promise<void> {
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
 }
