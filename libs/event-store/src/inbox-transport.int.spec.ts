@@ -85,6 +85,12 @@ describe('InboxTransport: @EventPattern handlers on the Kafka inbox (real Postgr
   let app: INestApplication;
   let dlq: TopicRecorder;
   const consumer = uniqueName('transport');
+  const metrics = new Registry();
+  /** `inbox_records_total` of this consumer for one outcome. */
+  const outcomes = async (outcome: string) =>
+    (await metrics.getSingleMetric('inbox_records_total')?.get())?.values.find(
+      (value) => value.labels.consumer === consumer && value.labels.outcome === outcome,
+    )?.value ?? 0;
 
   beforeAll(async () => {
     db = await migratedTestDatabase('transport');
@@ -100,7 +106,7 @@ describe('InboxTransport: @EventPattern handlers on the Kafka inbox (real Postgr
       kafka,
       store: new EventStore(db.pool),
       logger: silentLogger,
-      metrics: new Registry(),
+      metrics,
       subscriptions: [{ name: consumer, maxAttempts: 2, retryBaseMs: 5 }],
     });
     await connectInbox(app, transport);
@@ -166,6 +172,7 @@ describe('InboxTransport: @EventPattern handlers on the Kafka inbox (real Postgr
       ...JSON.parse(envelope('purchase.refunded.v1', { not: 'even valid' }, refund)),
       id: refund,
     });
+    const skippedBefore = await outcomes('skipped');
     await send(newType);
     await send(knownUnhandled);
     await until(async () => expect(await inboxRow(later)).toEqual({ event_type: 'purchase.discounted.v2' }));
@@ -176,6 +183,8 @@ describe('InboxTransport: @EventPattern handlers on the Kafka inbox (real Postgr
     await send(afterValue);
     await until(async () => expect(await notes(after.purchaseId)).toHaveLength(1));
     expect(dlqHas(newType) || dlqHas(knownUnhandled)).toBe(false);
+    // Counted as skipped: no handler ran for them (an applied no-op would count as applied).
+    expect((await outcomes('skipped')) - skippedBefore).toBe(2);
   });
 
   it('dead-letters a record that is not a CloudEvent, and a handled type whose data breaks its schema', async () => {
