@@ -34,7 +34,9 @@ const MAX_NUMBER_LITERAL = 64;
  * the same), would reach or replace its prototype. No body of ours has a use for them, so they are
  * refused outright rather than kept on null-prototype objects, which later steps copy onto ordinary ones.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys no body may hold: they could reach an object's prototype on their way through a library. */
+export const FORBIDDEN_JSON_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+const FORBIDDEN_KEYS = new Set(FORBIDDEN_JSON_KEYS);
 
 const LIMIT_MESSAGES: Record<keyof JsonLimits, (limit: number) => string> = {
   maxDepth: (limit) => `nests deeper than ${limit} levels`,

@@ -1,7 +1,13 @@
 import { ApiProperty, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
-import { IsCurrencyCode, IsEmailAddress, IsPlainText, NO_NUL_PATTERN } from '@otl/platform';
+import {
+  FORBIDDEN_JSON_KEYS,
+  IsCurrencyCode,
+  IsEmailAddress,
+  IsPlainText,
+  NO_NUL_PATTERN,
+} from '@otl/platform';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -143,7 +149,11 @@ export class IgnoredDeliveryDto {
   type!: string;
 }
 
-/** Any JSON whose strings (keys included) hold no U+0000: what parse.ts keeps of a type it does not handle. */
+/**
+ * Any JSON the platform's parser takes: strings (keys included) without U+0000, no prototype keys.
+ * What parse.ts keeps of a type it does not handle.
+ */
+const OPAQUE_KEY = { pattern: NO_NUL_PATTERN, not: { enum: [...FORBIDDEN_JSON_KEYS] } };
 const JSON_WITHOUT_NUL = 'JsonWithoutNul';
 const jsonWithoutNul = { $ref: `#/components/schemas/${JSON_WITHOUT_NUL}` };
 
@@ -165,7 +175,7 @@ export const OTHER_DELIVERY_SCHEMA: SchemaObject = {
     },
   },
   additionalProperties: jsonWithoutNul,
-  propertyNames: { pattern: NO_NUL_PATTERN },
+  propertyNames: OPAQUE_KEY,
 } as SchemaObject;
 
 /** Adds the schemas the decorators cannot express (a recursive one) to the document. */
@@ -179,7 +189,7 @@ export function withOpaqueJsonSchema(document: OpenAPIObject): OpenAPIObject {
       { type: 'number' },
       { type: 'boolean' },
       { type: 'array', items: jsonWithoutNul },
-      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: { pattern: NO_NUL_PATTERN } },
+      { type: 'object', additionalProperties: jsonWithoutNul, propertyNames: OPAQUE_KEY },
     ],
   } as SchemaObject;
   return document;
