@@ -28,7 +28,7 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@otl/testing';
-import { verifyLicenseFile, type LicenseFile } from '../src/licenses/license-file';
+import { verifyLicenseFile, type LicenseFile } from '@otl/licensing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const PASSWORD = 'correct horse battery staple';
@@ -486,6 +486,11 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect(keys.get(file.kid)?.export({ format: 'jwk' })).toEqual(
       createPublicKey(parsePrivateKey(fileKey)).export({ format: 'jwk' }),
     );
+    // license.activated.v1 carries the very entitlements of the file, so no consumer reads the catalog.
+    const activatedEvent = () =>
+      licenseEvents(licenseId).find((event) => event.type === 'license.activated.v1');
+    await recorder.waitFor(() => activatedEvent() !== undefined, 'activation event');
+    expect((activatedEvent()?.data as { entitlements: unknown }).entitlements).toEqual(payload?.entitlements);
 
     // One flipped byte, in the payload or the signature, and it no longer verifies.
     const bytes = Buffer.from(file.payload, 'base64url');

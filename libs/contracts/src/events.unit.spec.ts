@@ -74,6 +74,9 @@ const examples: { [T in PublicEventType]: EventDataOf<T> } = {
     accountId: ids.account,
     trackingMode: 'self-hosted',
     ltsInstanceId: 'lts-7d2f9a',
+    entitlements: [
+      { product: 'barcode-reader-js', unit: 'device', seats: 2, expiresAt: '2027-11-27T10:06:00Z' },
+    ],
     activatedAt: '2026-11-27T10:06:00Z',
   },
   'license.revoked.v1': {
@@ -100,7 +103,7 @@ const nullablePaths: { [T in PublicEventType]: string[] } = {
   'account.created.v1': ['name', 'company'],
   'purchase.assigned.v1': ['items[0].unitPrice'],
   'license.generated.v1': ['items[0].expiresAt'],
-  'license.activated.v1': ['ltsInstanceId'],
+  'license.activated.v1': ['ltsInstanceId', 'entitlements[0].expiresAt'],
   'license.revoked.v1': [],
   'usage.recorded.v1': [],
 };
@@ -149,7 +152,12 @@ describe.each(publicEventTypes)('%s data', (type) => {
     // A self-hosted activation needs its instance id; the vendor-hosted one has none.
     const withNulls =
       type === 'license.activated.v1'
-        ? { ...examples[type], trackingMode: 'vendor-hosted', ltsInstanceId: null }
+        ? {
+            ...examples[type],
+            trackingMode: 'vendor-hosted',
+            ltsInstanceId: null,
+            entitlements: [{ ...examples[type].entitlements[0], expiresAt: null }],
+          }
         : nullablePaths[type].reduce<Json>(
             (data, path) => mutate(data as object, path, setNull),
             clone(example),
@@ -368,7 +376,7 @@ describe('schemas', () => {
     'account.created.v1': [''],
     'purchase.assigned.v1': ['', 'items[0]'],
     'license.generated.v1': ['', 'items[0]'],
-    'license.activated.v1': [''],
+    'license.activated.v1': ['', 'entitlements[0]'],
     'license.revoked.v1': [''],
     'usage.recorded.v1': [''],
   };

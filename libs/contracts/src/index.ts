@@ -11,7 +11,7 @@ export {
 export { accountOrigins, accountCreatedV1Schema } from './events/account-created.v1';
 export type { AccountCreatedV1, AccountOrigin } from './events/account-created.v1';
 export { licenseActivatedV1Schema, trackingModes } from './events/license-activated.v1';
-export type { LicenseActivatedV1, TrackingMode } from './events/license-activated.v1';
+export type { Entitlement, LicenseActivatedV1, TrackingMode } from './events/license-activated.v1';
 export { licenseGeneratedV1Schema } from './events/license-generated.v1';
 export type { LicenseGeneratedV1, LicensedItem } from './events/license-generated.v1';
 export { licenseRevokedV1Schema } from './events/license-revoked.v1';

@@ -100,23 +100,38 @@ export class EnvReader {
   }
 }
 
-export interface CommonConfig {
+/** What every HTTP service reads, whatever it stores its data in. */
+export interface HttpServiceConfig {
   serviceName: string;
   port: number;
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** An event-sourced service: its own Postgres database and the Kafka cluster. */
+export interface CommonConfig extends HttpServiceConfig {
   databaseUrl: string;
   databasePoolSize: number;
   kafkaBrokers: string[];
   kafkaPartitions: number;
 }
 
-export function readCommonConfig(env: EnvReader, serviceName: string, defaultPort: number): CommonConfig {
+export function readHttpServiceConfig(
+  env: EnvReader,
+  serviceName: string,
+  defaultPort: number,
+): HttpServiceConfig {
   return {
     serviceName,
     port: env.int('PORT', { default: defaultPort, min: 1, max: 65535 }),
     host: env.string('HOST', { default: '0.0.0.0' }),
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+}
+
+export function readCommonConfig(env: EnvReader, serviceName: string, defaultPort: number): CommonConfig {
+  return {
+    ...readHttpServiceConfig(env, serviceName, defaultPort),
     databaseUrl: env.url('DATABASE_URL', { protocols: ['postgres', 'postgresql'] }),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', { default: 20, min: 1, max: 500 }),
     kafkaBrokers: env.list('KAFKA_BROKERS', { item: /^[^\s:]+:\d+$/, hint: 'host:port,host:port' }),

@@ -2,12 +2,12 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
-import { ConfigError, type CommonConfig } from './config';
+import { ConfigError, type HttpServiceConfig } from './config';
 import { createLogger } from './logging';
 import { createMetricsRegistry } from './metrics';
 import type { UnavailableErrors } from './problem';
 
-export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
+export interface ServiceMainOptions<C extends HttpServiceConfig> extends Omit<
   ServiceAppOptions,
   'module' | 'logger' | 'metrics' | 'trustProxy' | 'unavailable'
 > {
@@ -30,7 +30,7 @@ export interface ServiceMainOptions<C extends CommonConfig> extends Omit<
  * A service's `main`: validated configuration (exit 78 naming the bad variable), logger, metrics,
  * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
  */
-export function runService<C extends CommonConfig>(options: ServiceMainOptions<C>): void {
+export function runService<C extends HttpServiceConfig>(options: ServiceMainOptions<C>): void {
   const { name, loadConfig, prepare, connect, trustProxy, unavailable, ...app } = options;
   const main = async () => {
     let config: C;

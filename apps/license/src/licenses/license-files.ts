@@ -6,7 +6,7 @@ import { licenseState } from '../infrastructure/writes';
 import { NotFoundError } from '../not-found';
 import { streams } from '../streams';
 import { LicenseError } from './domain/license';
-import { entitlementsOf, signLicenseFile, type LicenseFile } from './license-file';
+import { signLicenseFile, type LicenseFile } from '@otl/licensing';
 
 export interface LicenseFilesOptions {
   store: EventStore;
@@ -37,12 +37,6 @@ export class LicenseFiles {
     }
     const licenseKey = keys.rows[0]?.license_key;
     if (!licenseKey) throw new Error(`licence ${licenseId} has no key`);
-    const terms = new Map(state.terms.map((term) => [term.itemId, term]));
-    const entitled = state.items.map((item) => {
-      const term = terms.get(item.itemId);
-      if (!term) throw new Error(`licence ${licenseId} has no recorded term for item ${item.itemId}`);
-      return { ...item, term: term.term, seatsPerQuantity: term.seatsPerQuantity };
-    });
     return signLicenseFile(
       {
         licenseId,
@@ -51,7 +45,8 @@ export class LicenseFiles {
         trackingMode: state.trackingMode,
         ltsInstanceId: state.ltsInstanceId,
         trackingUrl: state.trackingMode === 'vendor-hosted' ? this.options.vendorTrackingUrl : null,
-        entitlements: entitlementsOf(entitled, new Date(state.activatedAt)),
+        // As activation fixed them (license.activated.v1 carries the same list).
+        entitlements: state.entitlements,
         issuedAt: this.options.now().toISOString(),
       },
       this.options.signingKey,

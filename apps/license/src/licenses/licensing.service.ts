@@ -9,7 +9,7 @@ import {
   type ItemEvent,
   type ItemState,
 } from '../items/domain/item';
-import { licenseKeyHash, newLicenseKey } from '../keys/license-key';
+import { licenseKeyHash, newLicenseKey } from '@otl/licensing';
 import { NotFoundError } from '../not-found';
 import { streams } from '../streams';
 import { decideLicense, evolveLicense, initialLicenseState, type Activation } from './domain/license';

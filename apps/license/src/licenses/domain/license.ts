@@ -1,4 +1,5 @@
 import type {
+  Entitlement,
   LicenseActivatedV1,
   LicenseGeneratedV1,
   LicenseRevokedV1,
@@ -6,6 +7,7 @@ import type {
   TrackingMode,
 } from '@otl/contracts';
 import type { Term } from '../../catalog/domain/catalog-entry';
+import { entitlementsOf, type EntitledItem } from './entitlements';
 
 /** A licence over one or more items, as a pure decider. Activation is irreversible. */
 
@@ -34,6 +36,8 @@ export type LicenseState =
       generatedAt: string;
       trackingMode: TrackingMode | null;
       ltsInstanceId: string | null;
+      /** Fixed at activation; empty before. */
+      entitlements: Entitlement[];
       activatedAt: string | null;
       revokedAt: string | null;
     };
@@ -49,6 +53,7 @@ export function evolveLicense(state: LicenseState, event: LicenseEvent): License
         terms: [],
         trackingMode: null,
         ltsInstanceId: null,
+        entitlements: [],
         activatedAt: null,
         revokedAt: null,
       };
@@ -62,6 +67,7 @@ export function evolveLicense(state: LicenseState, event: LicenseEvent): License
             status: state.status === 'revoked' ? 'revoked' : 'activated',
             trackingMode: event.data.trackingMode,
             ltsInstanceId: event.data.ltsInstanceId,
+            entitlements: event.data.entitlements,
             activatedAt: event.data.activatedAt,
           };
     case 'license.revoked.v1':
@@ -133,6 +139,7 @@ export function decideLicense(command: LicenseCommand, state: LicenseState): Lic
             accountId: state.accountId,
             trackingMode: wanted.trackingMode,
             ltsInstanceId,
+            entitlements: entitlementsOf(entitledItems(state), command.now),
             activatedAt: command.now.toISOString(),
           },
         },
@@ -152,4 +159,14 @@ export function decideLicense(command: LicenseCommand, state: LicenseState): Lic
         },
       ];
   }
+}
+
+/** The licence's items with the catalog terms recorded when it was generated. */
+function entitledItems(state: Extract<LicenseState, { licenseId: string }>): EntitledItem[] {
+  const terms = new Map(state.terms.map((term) => [term.itemId, term]));
+  return state.items.map((item) => {
+    const term = terms.get(item.itemId);
+    if (!term) throw new Error(`licence ${state.licenseId} has no recorded term for item ${item.itemId}`);
+    return { ...item, term: term.term, seatsPerQuantity: term.seatsPerQuantity };
+  });
 }

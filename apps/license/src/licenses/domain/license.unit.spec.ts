@@ -98,9 +98,20 @@ describe('licence decider', () => {
     },
     { type: 'license.terms-recorded', data: { items: terms } },
   ];
+  // Two devices for one year from activation: the entitlements the licence file will carry too.
+  const entitlements = [
+    { product: 'barcode-reader-js', unit: 'device', seats: 2, expiresAt: '2027-11-27T10:00:00.000Z' },
+  ];
   const vendor: LicenseEvent = {
     type: 'license.activated.v1',
-    data: { licenseId, accountId, trackingMode: 'vendor-hosted', ltsInstanceId: null, activatedAt: at },
+    data: {
+      licenseId,
+      accountId,
+      trackingMode: 'vendor-hosted',
+      ltsInstanceId: null,
+      entitlements,
+      activatedAt: at,
+    },
   };
   const revoked: LicenseEvent = {
     type: 'license.revoked.v1',
@@ -135,7 +146,14 @@ describe('licence decider', () => {
       .thenThrows(LicenseError);
     const selfHosted: LicenseEvent = {
       type: 'license.activated.v1',
-      data: { licenseId, accountId, trackingMode: 'self-hosted', ltsInstanceId: 'lts-1', activatedAt: at },
+      data: {
+        licenseId,
+        accountId,
+        trackingMode: 'self-hosted',
+        ltsInstanceId: 'lts-1',
+        entitlements,
+        activatedAt: at,
+      },
     };
     spec([...generated, selfHosted])
       .when({

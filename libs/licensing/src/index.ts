@@ -1,0 +1,2 @@
+export * from './license-key';
+export * from './license-file';
