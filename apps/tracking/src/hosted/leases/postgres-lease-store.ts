@@ -76,11 +76,12 @@ export class PostgresLeaseStore implements LeaseStore {
   async acquire(request: AcquireRequest): Promise<{ lease: Lease; created: boolean }> {
     const { licenseKeyHash, clientId, product, now } = request;
     const at = now.toISOString();
-    const params = [licenseKeyHash, product ?? null, at];
+    const params = [licenseKeyHash, product ?? null, at, clientId];
     const forProduct = `license_id = ${LICENSE_BY_HASH} AND ($2::text IS NULL OR product = $2::text)`;
     const stream = streams.usage();
     // One round trip: BEGIN, the licence, the lock on its product's row, then (each statement
-    // seeing what committed before the lock was granted) the stale leases ended and the live ones.
+    // seeing what committed before the lock was granted) the stale leases ended, the live ones and
+    // the client's last reported denial; the decision's writes go with COMMIT in a second one.
     const reads: Statement[] = [
       {
         text: `SELECT license_id, account_id, status, tracking_mode, lts_instance_id, entitlements
@@ -101,11 +102,16 @@ export class PostgresLeaseStore implements LeaseStore {
         text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE ${forProduct} AND status = 'active'`,
         params,
       },
+      {
+        text: `SELECT product FROM denial_marks WHERE ${forProduct} AND client_id = $4
+          AND last_at > $3::timestamptz - interval '1 minute'`,
+        params,
+      },
     ];
     const outcome = await this.store.transaction(
       { lockStreams: [stream], alsoRead: reads },
       async (tx): Promise<Acquired> => {
-        const [licenses = [], , stale = [], active = []] = tx.alsoRead;
+        const [licenses = [], , stale = [], active = [], marks = []] = tx.alsoRead;
         const row = licenses[0] as LicenseRow | undefined;
         // A refusal throws, so the transaction rolls back (stale leases included: the sweeper reports them).
         if (!row) throw new LeaseError('license-unknown', 'No licence has this key.');
@@ -154,18 +160,19 @@ export class PostgresLeaseStore implements LeaseStore {
           });
           return { kind: 'lease', lease, created: true, expired: expired.length };
         }
-        // Every refusal counts in the hour; only the first per client and minute is reported.
-        const { rows: report } = await tx.query(
-          `INSERT INTO denial_marks AS mark (license_id, product, client_id, last_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (license_id, product, client_id) DO UPDATE SET last_at = EXCLUDED.last_at
-           WHERE mark.last_at <= EXCLUDED.last_at - interval '1 minute'
-           RETURNING 1`,
-          [license.licenseId, grant.product, clientId, at],
-        );
-        if (report.length > 0) {
-          events.push(usageEvent(pair, 'lease.denied', { inUse: live.length, total }, now));
-        }
+        // Every refusal counts in the hour; only the first per client and minute is reported. The
+        // marks are written only under this product's lock, so the one read with it is current.
+        const reported = (marks as { product: string }[]).some((mark) => mark.product === grant.product);
         hourly.push({ ...pair, at: now, seatsBefore: live.length, seatsAfter: live.length, denied: 1 });
+        if (!reported) {
+          events.push(usageEvent(pair, 'lease.denied', { inUse: live.length, total }, now));
+          await this.commit(tx, stream, events, hourly, {
+            text: `INSERT INTO denial_marks (license_id, product, client_id, last_at) VALUES ($1, $2, $3, $4)
+              ON CONFLICT (license_id, product, client_id) DO UPDATE SET last_at = EXCLUDED.last_at`,
+            params: [license.licenseId, grant.product, clientId, at],
+          });
+          return { kind: 'denied', expired: expired.length };
+        }
         await this.commit(tx, stream, events, hourly);
         return { kind: 'denied', expired: expired.length };
       },
