@@ -36,7 +36,7 @@ describe('PostgresLeaseStore, sweeper and shared rate limiter (real Postgres)', 
   let leases: PostgresLeaseStore;
   let other: PostgresLeaseStore;
   let licenses: TrackedLicenses;
-  let now = T0;
+  const now = T0;
 
   beforeAll(async () => {
     db = await createTestDatabase('tracking_int');
