@@ -362,11 +362,20 @@ describe('PostgresLeaseStore, sweeper and shared rate limiter (real Postgres)', 
     const refused = b.take(address, when);
     expect(refused.allowed).toBe(false);
     expect(refused.allowed === false && refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    // Instance a learns the total with its next flush: until then it may allow what it counts locally.
-    expect(a.take(address, when).allowed).toBe(true);
+    // Instance a knew of 6 requests, past half the limit: its next flush fetches the total.
     await a.flush(when);
     expect(a.take(address, when).allowed).toBe(false);
     expect(b.take(address, when).allowed).toBe(false);
     expect(a.take('10.9.9.9', when).allowed).toBe(true);
+    // Below half the limit, an instance learns the others' requests with its own next flush.
+    const quiet = `10.1.1.${Math.floor(Math.random() * 250)}`;
+    for (let i = 0; i < 4; i++) expect(a.take(quiet, when).allowed).toBe(true);
+    await a.flush(when);
+    for (let i = 0; i < 6; i++) expect(b.take(quiet, when).allowed).toBe(true);
+    await b.flush(when);
+    await a.flush(when);
+    expect(a.take(quiet, when).allowed).toBe(true); // within one flush interval
+    await a.flush(when);
+    expect(a.take(quiet, when).allowed).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ interface Count {
  * locally and adds its counts to `rate_limit_windows` every flush, learning the totals in the same
  * statement. A request is allowed while the last known total plus the local unflushed count is
  * under the limit, so the limit holds across instances to within one flush interval's requests.
+ * Addresses past half their limit have their totals refreshed at every flush.
  */
 export class SharedRateLimiter implements RateLimiter {
   private readonly windows = new Map<number, Map<string, Count>>();
@@ -76,10 +77,13 @@ export class SharedRateLimiter implements RateLimiter {
     for (const start of this.windows.keys()) if (start < current - WINDOW_MS) this.windows.delete(start);
     const rows: { address: string; window_start: string; requests: number }[] = [];
     const sent: Count[] = [];
+    // An address past half its limit is asked for its total at every flush, even with nothing to
+    // add, so its requests through other instances count here too before it makes another.
+    const watched = this.options.limitPerMinute / 2;
     for (const [start, window] of this.windows) {
       const windowStart = new Date(start).toISOString();
       for (const [address, count] of window) {
-        if (count.pending === 0) continue;
+        if (count.pending === 0 && (start !== current || count.shared < watched)) continue;
         count.flushing = count.pending;
         count.pending = 0;
         rows.push({ address, window_start: windowStart, requests: count.flushing });
