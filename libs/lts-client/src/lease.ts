@@ -210,7 +210,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
       const next = grant
         ? await transport.heartbeat(grant.leaseId, grant.product, this.abort.signal)
         : await transport.acquire(request, this.abort.signal);
-      const reacquired = grant === null;
+      // Also true when the watchdog said `lost` while this heartbeat was on its way.
+      const reacquired = this.grant === null;
       this.hold(next);
       if (!this.isStopped()) {
         this.emit('renewed', { leaseId: next.leaseId, expiresAt: next.expiresAt, reacquired });
