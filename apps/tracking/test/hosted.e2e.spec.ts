@@ -9,6 +9,7 @@ import {
   type UsageRecordedV1,
 } from '@otl/contracts';
 import { licenseKeyHash, newLicenseKey } from '@otl/licensing';
+import { LtsClient, type RenewedEvent } from '@otl/lts-client';
 import {
   MailCatcher,
   Store,
@@ -413,6 +414,35 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
     expect((await call(second.url, 'DELETE', `/v1/lts/leases/${next.body.leaseId as string}`)).status).toBe(
       204,
     );
+  });
+
+  it('holds a seat through the client library: acquire, heartbeats on the given interval, release', async () => {
+    const { licenseId, key } = await fedLicense({ seats: { 'barcode-reader-js': 1 } });
+    const lease = await LtsClient.connect({ url: shortLived.url, licenseKey: key, clientId: 'embedded-app' });
+    try {
+      expect(lease.held).toBe(true);
+      const first = lease.leaseId;
+      // Two heartbeats (1 s apart) outlive the 2 s TTL: the seat stays this client's, same lease.
+      const renewals: RenewedEvent[] = [];
+      lease.on('renewed', (event) => renewals.push(event));
+      await eventually(() => (renewals.length >= 2 ? true : undefined), {
+        what: 'two heartbeats',
+        timeoutMs: 10_000,
+      });
+      await delay(1000);
+      expect(renewals.every((event) => !event.reacquired && event.leaseId === first)).toBe(true);
+      expect((await usage(lts.url, key)).body).toMatchObject([{ seatsInUse: 1 }]);
+      expect((await acquire(second.url, key, 'another-app')).status).toBe(409);
+    } finally {
+      await lease.release();
+    }
+    expect((await usage(lts.url, key)).body).toMatchObject([{ seatsInUse: 0 }]);
+    await recorder.waitFor(() => countOf(licenseId, 'lease.released') === 1, 'lease.released');
+    expect(usageOf(licenseId).map((event) => event.action)).toEqual([
+      'lease.acquired',
+      'lease.denied',
+      'lease.released',
+    ]);
   });
 
   it('refuses self-hosted, not activated, expired and revoked licences with their reasons', async () => {
