@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LtsClient, LtsError, type RenewedEvent } from '@otl/lts-client';
 import { delay, eventually, type RunningService } from '@otl/testing';
 import {
   YEAR_MS,
@@ -269,6 +270,34 @@ describe('self-hosted License Tracking Server', () => {
     expect(listed.filter((license) => license.licenseId === first.licenseId)).toEqual([
       expect.objectContaining({ issuedAt: renewal.issuedAt }),
     ]);
+  });
+
+  it('serves the client library: it keeps its seat by heartbeats, takes one again after 410 and releases it', async () => {
+    const { licenseKey } = await load([seats('barcode-reader-js', 1)]);
+    const lease = await LtsClient.connect({ url: lts.url, licenseKey, clientId: 'app-1' });
+    const renewed: RenewedEvent[] = [];
+    lease.on('renewed', (event) => renewed.push(event));
+    const refused = await LtsClient.connect({ url: lts.url, licenseKey, clientId: 'app-2' }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(LtsError);
+    expect((refused as LtsError).code).toBe('seats-exhausted');
+    const first = lease.leaseId;
+    await delay(3500); // longer than the 2 s TTL: only the client's heartbeats keep the seat
+    expect(lease.held).toBe(true);
+    expect(renewed.filter((event) => !event.reacquired).length).toBeGreaterThanOrEqual(2);
+    // The lease ends on the server (released by an operator): the next heartbeat is a 410 and the
+    // client acquires a seat again, with a new lease.
+    expect((await call(lts.url, 'DELETE', `/v1/lts/leases/${first}`)).status).toBe(204);
+    const again = await eventually(() => renewed.find((event) => event.reacquired), {
+      what: 're-acquisition',
+    });
+    expect(again.leaseId).not.toBe(first);
+    await lease.release();
+    const usage = await call(lts.url, 'GET', `/v1/lts/licenses/${licenseKey}/usage`);
+    expect(usage.body).toEqual([expect.objectContaining({ seatsInUse: 0 })]);
+    const next = await LtsClient.connect({ url: lts.url, licenseKey, clientId: 'app-2' });
+    await next.release();
   });
 
   it('answers 400 for a body that is not a lease request, and stores nothing', async () => {
