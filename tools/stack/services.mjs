@@ -47,6 +47,13 @@ export const services = [
     topics: ['purchases.v1', 'accounts.v1', 'licenses.v1'],
     secrets: { LICENSE_SIGNING_KEY: 'ed25519' },
   },
+  {
+    name: 'tracking',
+    port: 3106,
+    database: 'tracking',
+    main: 'dist/out-tsc/apps/tracking/src/main.js',
+    topics: ['licenses.v1', 'usage.v1'],
+  },
 ];
 
 /**
