@@ -453,12 +453,12 @@ async function measureSweep(lts, count) {
       `\nSweeper: ${ids.length} leases of ${pairs[0].n} licences past their expiresAt at once (load ${load()})`,
     );
     const expiredAt = Date.now();
+    const t0 = performance.now();
     since = expiredAt - 2000;
     await db.query(
       "UPDATE leases SET expires_at = now() - interval '1 second' WHERE lease_id = ANY($1::uuid[])",
       [ids],
     );
-    const t0 = performance.now();
     let ended;
     for (;;) {
       const { rows: left } = await db.query(
@@ -474,12 +474,12 @@ async function measureSweep(lts, count) {
     }
     const { rows: sweeps } = await db.query(
       `SELECT count(DISTINCT ended_at)::int AS transactions,
-              (extract(epoch FROM min(ended_at)) * 1000)::float8 AS first, (extract(epoch FROM max(ended_at)) * 1000)::float8 AS last
+              (extract(epoch FROM min(ended_at)) * 1000)::float8 AS first
        FROM leases WHERE lease_id = ANY($1::uuid[])`,
       [ids],
     );
     const { rows: events } = await db.query(
-      `SELECT count(*)::int AS n, (extract(epoch FROM max(recorded_at)) * 1000)::float8 AS last FROM es_events
+      `SELECT count(*)::int AS n FROM es_events
        WHERE type = 'usage.recorded.v1' AND data->>'action' = 'lease.expired' AND recorded_at >= to_timestamp($1::float8 / 1000)`,
       [expiredAt - 1000],
     );
@@ -488,9 +488,10 @@ async function measureSweep(lts, count) {
       leases: ids.length,
       licenses: pairs[0].n,
       endedMs: ended,
-      // the sweep that began after the UPDATE: from its start (ended_at is its clock) to its commit
+      // The sweep's clock (ended_at) is when it began; it is done when the poll saw no lease active
+      // (20 ms polls), so its own duration is at most endedMs - sweepStartMs.
       sweepStartMs: sweeps[0].first - expiredAt,
-      sweepMs: events[0].last - sweeps[0].first,
+      sweepMs: ended - (sweeps[0].first - expiredAt),
       sweepTransactions: sweeps[0].transactions,
       eventsCommitted: events[0].n,
       onKafka,
@@ -498,7 +499,7 @@ async function measureSweep(lts, count) {
     };
     console.log(
       `  all ended in ${fmt(result.endedMs, 0)} ms from the UPDATE (the sweep started ${fmt(result.sweepStartMs, 0)} ms after it and ` +
-        `took ${fmt(result.sweepMs, 0)} ms until its last commit, ${result.sweepTransactions} distinct sweep times); ` +
+        `took at most ${fmt(result.sweepMs, 0)} ms; ${result.sweepTransactions} sweep(s)); ` +
         `${result.eventsCommitted} lease.expired committed; ${onKafka} on usage.v1 after ${fmt(result.onKafkaMs, 0)} ms`,
     );
     return result;
@@ -772,7 +773,7 @@ function printSummary(report, { seconds, leaseRows, lts, sweep, selfHosted, load
   if (sweep) {
     lines.push([
       `hosted sweeper: ${sweep.leases} leases expired at once → all ended, events committed`,
-      `${fmt(sweep.endedMs / 1000, 2)} s (sweep itself ${fmt(sweep.sweepMs / 1000, 2)} s, started ${fmt(sweep.sweepStartMs / 1000, 2)} s after; on usage.v1 after ${fmt(sweep.onKafkaMs / 1000, 2)} s)`,
+      `${fmt(sweep.endedMs / 1000, 2)} s (the sweep itself ≤ ${fmt(sweep.sweepMs / 1000, 2)} s, started ${fmt(sweep.sweepStartMs / 1000, 2)} s after; on usage.v1 after ${fmt(sweep.onKafkaMs / 1000, 2)} s)`,
       '< 5 s',
     ]);
   }
