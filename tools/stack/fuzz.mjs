@@ -5,7 +5,7 @@
 // schemathesis is installed from PyPI into .cache/schemathesis-<version> (a Python virtualenv), once;
 // later runs reuse it. Needs python3 with the venv module.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
@@ -56,18 +56,20 @@ export async function runFuzz({ infra, workDir, log }) {
   const running = [];
   try {
     const stack = await startServices(infra, dir, running, log);
+    stack.urls[SELF_HOSTED_LTS] = await startSelfHostedLts(dir, running, log);
     const token = await seedBuyer(stack, infra, log);
     // FUZZ_ONLY=license,account narrows the run while working on one service's findings.
     const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
-    for (const service of services.filter(({ name }) => !only || only.includes(name))) {
+    const targets = [...services.map(({ name }) => name), SELF_HOSTED_LTS];
+    for (const name of targets.filter((target) => !only || only.includes(target))) {
       if (process.env.FUZZ_SAVE_DOCS)
         writeFileSync(
-          join(process.env.FUZZ_SAVE_DOCS, `${service.name}.json`),
-          await (await fetch(`${stack.urls[service.name]}/docs-json`)).text(),
+          join(process.env.FUZZ_SAVE_DOCS, `${name}.json`),
+          await (await fetch(`${stack.urls[name]}/docs-json`)).text(),
         );
       const outcome = await fuzzService(
-        service.name,
-        stack.urls[service.name],
+        name,
+        stack.urls[name],
         token,
         stack.secrets.STORE_WEBHOOK_SECRET ?? '',
         dir,
@@ -139,6 +141,7 @@ async function startServices(infra, dir, running, log) {
     ...secrets,
   };
   if (urls.account) shared.ACCESS_TOKEN_JWKS_URL = `${urls.account}/.well-known/jwks.json`;
+  shared.LTS_RATE_LIMIT_PER_MINUTE = UNLIMITED_LEASE_REQUESTS;
   // The fuzzer signs in and registers thousands of times from one address; the limiter's own
   // behaviour is proven by the account e2e spec, not here.
   for (const limit of ['SIGN_IN', 'RESET', 'REGISTER'])
@@ -158,19 +161,72 @@ async function startServices(infra, dir, running, log) {
         stdio: ['ignore', output, output],
       });
       running.push({ name: service.name, child });
-      const logFile = join(dir, `${service.name}.log`);
-      await waitFor(async () => (await fetch(`${urls[service.name]}/health/ready`)).status === 200, {
-        timeoutMs: 60_000,
-        abort: () =>
-          child.exitCode === null
-            ? undefined
-            : `${service.name} exited with ${child.exitCode}:\n${tail(logFile)}`,
-        onTimeout: () => `${service.name} did not become ready in 60s:\n${tail(logFile)}`,
-      });
+      await waitUntilReady(service.name, urls[service.name], child, join(dir, `${service.name}.log`));
       log(`${service.name} ready at ${urls[service.name]}`);
     }),
   );
   return { urls, secrets };
+}
+
+/** The fuzz target name of the customer's self-hosted LTS (the tracking program in its other mode). */
+const SELF_HOSTED_LTS = 'tracking-self-hosted';
+/** The lease API's per-address limit is proven by the tracking e2e specs; the fuzzer sends thousands. */
+const UNLIMITED_LEASE_REQUESTS = '100000000';
+
+/**
+ * @param {string} name
+ * @param {string} url
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {string} logFile
+ */
+async function waitUntilReady(name, url, child, logFile) {
+  await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, {
+    timeoutMs: 60_000,
+    abort: () =>
+      child.exitCode === null ? undefined : `${name} exited with ${child.exitCode}:\n${tail(logFile)}`,
+    onTimeout: () => `${name} did not become ready in 60s:\n${tail(logFile)}`,
+  });
+}
+
+/**
+ * The self-hosted LTS on a free port with a throwaway data folder and a vendor key of its own (no
+ * licence file the fuzzer could make verifies, so it exercises every refusal).
+ * @param {string} dir
+ * @param {{ name: string, child: import('node:child_process').ChildProcess }[]} running
+ * @param {(message: string) => void} log
+ */
+async function startSelfHostedLts(dir, running, log) {
+  const tracking = services.find((service) => service.name === 'tracking');
+  if (!tracking) throw new Error('services.mjs lists no tracking service');
+  const port = /** @type {number} */ (await freePort(0));
+  const keysFile = join(dir, 'lts-vendor-keys.jwks.json');
+  const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  writeFileSync(
+    keysFile,
+    JSON.stringify({ keys: [{ ...jwk, kid: 'fuzz-vendor', alg: 'EdDSA', use: 'sig' }] }),
+  );
+  const logFile = join(dir, `${SELF_HOSTED_LTS}.log`);
+  const output = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['-r', './tools/runtime/register-aliases.cjs', tracking.main], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LTS_MODE: 'self-hosted',
+      LTS_DATA_DIR: join(dir, 'lts-data'),
+      LTS_VENDOR_KEYS_FILE: keysFile,
+      LTS_RATE_LIMIT_PER_MINUTE: UNLIMITED_LEASE_REQUESTS,
+    },
+    stdio: ['ignore', output, output],
+  });
+  running.push({ name: SELF_HOSTED_LTS, child });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(SELF_HOSTED_LTS, url, child, logFile);
+  log(`${SELF_HOSTED_LTS} ready at ${url}`);
+  return url;
 }
 
 /**

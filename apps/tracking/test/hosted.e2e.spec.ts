@@ -71,7 +71,7 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
   let store: Store;
   let account: RunningService;
   let license: RunningService;
-  /** Two instances with the default TTL and one with a 2 s lease TTL (heartbeat 1 s), all on one database. */
+  /** Two instances with the default TTL and one with a 4 s lease TTL (heartbeat 1 s, so a loaded machine's late beat still lands), all on one database. */
   let lts: RunningService;
   let second: RunningService;
   let shortLived: RunningService;
@@ -115,7 +115,7 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
       LTS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
       LTS_SWEEP_SECONDS: '1',
     };
-    const short = { ...trackingEnv, LTS_LEASE_TTL_SECONDS: '2', LTS_HEARTBEAT_SECONDS: '1' };
+    const short = { ...trackingEnv, LTS_LEASE_TTL_SECONDS: '4', LTS_HEARTBEAT_SECONDS: '1' };
     [lts, second, shortLived] = await Promise.all([
       startService('tracking', trackingEnv),
       startService('tracking', trackingEnv),
@@ -333,12 +333,12 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
     try {
       expect(lease.held).toBe(true);
       const first = lease.leaseId;
-      // Two heartbeats (1 s apart) outlive the 2 s TTL: the seat stays this client's, same lease.
+      // Five heartbeats (1 s apart) outlive the 4 s TTL: the seat stays this client's, same lease.
       const renewals: RenewedEvent[] = [];
       lease.on('renewed', (event) => renewals.push(event));
-      await eventually(() => (renewals.length >= 2 ? true : undefined), {
-        what: 'two heartbeats',
-        timeoutMs: 10_000,
+      await eventually(() => (renewals.length >= 5 ? true : undefined), {
+        what: 'five heartbeats',
+        timeoutMs: 20_000,
       });
       await delay(1000);
       expect(renewals.every((event) => !event.reacquired && event.leaseId === first)).toBe(true);

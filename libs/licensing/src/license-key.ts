@@ -25,6 +25,12 @@ function checksum(body: string): string {
   return encode(createHash('sha256').update(body).digest().subarray(0, 3), 4);
 }
 
+/**
+ * The canonical shape (as issued) for documents such as OpenAPI; the checksum is beyond any pattern,
+ * and parseLicenseKey also forgives case, spaces and look-alikes.
+ */
+export const LICENSE_KEY_SHAPE = `^${PREFIX}(-[${ALPHABET}]{${GROUP}}){${GROUPS}}-[${ALPHABET}]{4}$`;
+
 export function newLicenseKey(): string {
   const body = encode(randomBytes(19), GROUPS * GROUP); // 152 bits, 150 used
   const groups = Array.from({ length: GROUPS }, (_, i) => body.slice(i * GROUP, (i + 1) * GROUP));

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LICENSE_KEY_SHAPE } from '@otl/licensing';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
 /** Printable ASCII, no spaces: device ids, domains and instance names all fit. */
@@ -8,8 +9,11 @@ const PRODUCT = { min: 1, max: 100, pattern: /^[a-z0-9][a-z0-9._-]*$/ };
 export class AcquireLeaseDto {
   @ApiProperty({
     example: 'OTL1-7K2MX-Q9D4R-0ABCD-EFGHJ-KMNPQ-RSTVW-1234',
-    description: 'The licence key (checked for shape and checksum before any lookup; only its hash is kept).',
+    description:
+      'The licence key (checked for shape and checksum before any lookup: 400 if it is not a licence key; ' +
+      'case, spaces and the look-alikes O/I/L are forgiven). Only its hash is kept.',
     maxLength: 100,
+    pattern: LICENSE_KEY_SHAPE,
   })
   @IsString()
   @Length(1, 100)

@@ -23,7 +23,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { licenseKeyHash, parseLicenseKey } from '@otl/licensing';
+import { LICENSE_KEY_SHAPE, licenseKeyHash, parseLicenseKey } from '@otl/licensing';
 import { CLOCK, ProblemException, invalidFields, type Clock } from '@otl/platform';
 import { AcquireLeaseDto, HeartbeatDto, LeaseDto, ProductUsageDto } from './dto';
 import { rethrowLeaseError } from './errors';
@@ -128,7 +128,11 @@ export class LeasesController {
   }
 
   @Get('licenses/:licenseKey/usage')
-  @ApiParam({ name: 'licenseKey', description: 'The licence key.' })
+  @ApiParam({
+    name: 'licenseKey',
+    description: 'The licence key (400 if it is not one: wrong shape or checksum).',
+    schema: { type: 'string', pattern: LICENSE_KEY_SHAPE },
+  })
   @ApiOperation({ summary: 'Seats in use and live leases, per product of the licence' })
   @ApiOkResponse({ type: [ProductUsageDto] })
   @ApiResponse({ status: 404, description: 'No licence has this key.' })

@@ -80,8 +80,8 @@ export class PostgresLeaseStore implements LeaseStore {
     const forProduct = `license_id = ${LICENSE_BY_HASH} AND ($2::text IS NULL OR product = $2::text)`;
     const stream = streams.usage();
     // One round trip: BEGIN, the licence, the lock on its product's row, then (each statement
-    // seeing what committed before the lock was granted) the stale leases ended, the live ones and
-    // the client's last reported denial; the decision's writes go with COMMIT in a second one.
+    // seeing what committed before the lock was granted) the stale leases ended, the live ones
+    // counted, the client's own lease and its last reported denial; the decision's writes go with COMMIT in a second one.
     const reads: Statement[] = [
       {
         text: `SELECT license_id, account_id, status, tracking_mode, lts_instance_id, entitlements
@@ -98,8 +98,15 @@ export class PostgresLeaseStore implements LeaseStore {
           RETURNING lease_id, product`,
         params,
       },
+      // Counted in Postgres rather than shipped to Node (a licence may hold thousands of leases);
+      // the statement before ended the stale ones, so every active lease left is live.
       {
-        text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE ${forProduct} AND status = 'active'`,
+        text: `SELECT product, count(*)::int AS live FROM leases
+          WHERE ${forProduct} AND status = 'active' GROUP BY product`,
+        params,
+      },
+      {
+        text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE ${forProduct} AND status = 'active' AND client_id = $4`,
         params,
       },
       {
@@ -111,7 +118,7 @@ export class PostgresLeaseStore implements LeaseStore {
     const outcome = await this.store.transaction(
       { lockStreams: [stream], alsoRead: reads },
       async (tx): Promise<Acquired> => {
-        const [licenses = [], , stale = [], active = [], marks = []] = tx.alsoRead;
+        const [licenses = [], , stale = [], counts = [], owned = [], marks = []] = tx.alsoRead;
         const row = licenses[0] as LicenseRow | undefined;
         // A refusal throws, so the transaction rolls back (stale leases included: the sweeper reports them).
         if (!row) throw new LeaseError('license-unknown', 'No licence has this key.');
@@ -119,21 +126,23 @@ export class PostgresLeaseStore implements LeaseStore {
         const grant = leasable(license, product, 'vendor-hosted', now);
         const pair = { licenseId: license.licenseId, accountId: license.accountId, product: grant.product };
         const total = grant.seatsTotal;
-        const live = (active as LeaseRow[]).filter((lease) => lease.product === grant.product);
+        const inUse =
+          (counts as { product: string; live: number }[]).find((count) => count.product === grant.product)
+            ?.live ?? 0;
         const expired = (stale as { product: string }[]).filter((lease) => lease.product === grant.product);
         // Stale leases held no seat any more: ending them leaves the live count as it is.
         const events: NewEvent[] = expired.map(() =>
-          usageEvent(pair, 'lease.expired', { inUse: live.length, total }, now),
+          usageEvent(pair, 'lease.expired', { inUse: inUse, total }, now),
         );
         const hourly: HourlyChange[] = expired.length
-          ? [{ ...pair, at: now, seatsBefore: live.length, seatsAfter: live.length, denied: 0 }]
+          ? [{ ...pair, at: now, seatsBefore: inUse, seatsAfter: inUse, denied: 0 }]
           : [];
-        const own = live.find((lease) => lease.client_id === clientId);
+        const own = (owned as LeaseRow[]).find((lease) => lease.product === grant.product);
         if (own) {
           await this.commit(tx, stream, events, hourly);
           return { kind: 'lease', lease: toLease(own), created: false, expired: expired.length };
         }
-        if (live.length < grant.seatsTotal) {
+        if (inUse < grant.seatsTotal) {
           const lease: Lease = {
             leaseId: randomUUID(),
             licenseId: license.licenseId,
@@ -142,9 +151,9 @@ export class PostgresLeaseStore implements LeaseStore {
             acquiredAt: now,
             expiresAt: leaseExpiry(now, this.timing.leaseTtlSeconds, grant.termEndsAt),
           };
-          const after = live.length + 1;
+          const after = inUse + 1;
           events.push(usageEvent(pair, 'lease.acquired', { inUse: after, total }, now));
-          hourly.push({ ...pair, at: now, seatsBefore: live.length, seatsAfter: after, denied: 0 });
+          hourly.push({ ...pair, at: now, seatsBefore: inUse, seatsAfter: after, denied: 0 });
           await this.commit(tx, stream, events, hourly, {
             text: `INSERT INTO leases (lease_id, license_id, product, client_id, status, acquired_at, expires_at,
                 term_ends_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)`,
@@ -163,9 +172,9 @@ export class PostgresLeaseStore implements LeaseStore {
         // Every refusal counts in the hour; only the first per client and minute is reported. The
         // marks are written only under this product's lock, so the one read with it is current.
         const reported = (marks as { product: string }[]).some((mark) => mark.product === grant.product);
-        hourly.push({ ...pair, at: now, seatsBefore: live.length, seatsAfter: live.length, denied: 1 });
+        hourly.push({ ...pair, at: now, seatsBefore: inUse, seatsAfter: inUse, denied: 1 });
         if (!reported) {
-          events.push(usageEvent(pair, 'lease.denied', { inUse: live.length, total }, now));
+          events.push(usageEvent(pair, 'lease.denied', { inUse: inUse, total }, now));
           await this.commit(tx, stream, events, hourly, {
             text: `INSERT INTO denial_marks (license_id, product, client_id, last_at) VALUES ($1, $2, $3, $4)
               ON CONFLICT (license_id, product, client_id) DO UPDATE SET last_at = EXCLUDED.last_at`,
