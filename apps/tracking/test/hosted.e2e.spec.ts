@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import {
   assertValidEvent,
@@ -8,7 +8,7 @@ import {
   validateEventData,
   type UsageRecordedV1,
 } from '@otl/contracts';
-import { licenseKeyHash, newLicenseKey } from '@otl/licensing';
+import { newLicenseKey } from '@otl/licensing';
 import { LtsClient, type RenewedEvent } from '@otl/lts-client';
 import {
   MailCatcher,
@@ -27,6 +27,7 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@otl/testing';
+import { feedLicense, licenseProducer, revokeLicense, type FeedOptions } from './hosted-support';
 
 const PASSWORD = 'correct horse battery staple';
 const JS = { sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' };
@@ -120,11 +121,7 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
       startService('tracking', trackingEnv),
       startService('tracking', { ...short, DATABASE_POOL_SIZE: '10' }),
     ]);
-    producer = new Kafka({
-      brokers: requireEnv('KAFKA_BROKERS').split(','),
-      clientId: 'tracking-e2e',
-    }).producer();
-    await producer.connect();
+    producer = await licenseProducer('tracking-e2e');
   });
 
   afterAll(async () => {
@@ -178,97 +175,11 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
     return { token: signIn.body.accessToken as string, purchaseId };
   }
 
-  const cloudEvent = (type: string, subject: string, data: object) =>
-    JSON.stringify({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/tracking-e2e',
-      type,
-      subject,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data,
-    });
-
-  /** A licence put on licenses.v1 by hand: generated, then activated as asked (or not at all). */
-  async function fedLicense(options: {
-    seats?: Record<string, number>;
-    mode?: 'vendor-hosted' | 'self-hosted' | null;
-    expiresAt?: string | null;
-  }) {
-    const { seats = { 'web-twain': 1 }, mode = 'vendor-hosted', expiresAt = null } = options;
-    const licenseId = randomUUID();
-    const accountId = randomUUID();
-    const key = newLicenseKey();
-    keysUsed.push(key);
-    const now = new Date().toISOString();
-    const messages = [
-      {
-        key: licenseId,
-        value: cloudEvent('license.generated.v1', licenseId, {
-          licenseId,
-          accountId,
-          licenseKeyHash: licenseKeyHash(key),
-          items: Object.entries(seats).map(([product, quantity]) => ({
-            itemId: randomUUID(),
-            sku: `${product.toUpperCase()}-SKU`,
-            product,
-            unit: 'device',
-            quantity,
-            expiresAt: null,
-          })),
-          generatedAt: now,
-        }),
-      },
-    ];
-    if (mode) {
-      messages.push({
-        key: licenseId,
-        value: cloudEvent('license.activated.v1', licenseId, {
-          licenseId,
-          accountId,
-          trackingMode: mode,
-          ltsInstanceId: mode === 'self-hosted' ? 'lts-site-1' : null,
-          entitlements: Object.entries(seats).map(([product, count]) => ({
-            product,
-            unit: 'device',
-            seats: count,
-            expiresAt,
-          })),
-          activatedAt: now,
-        }),
-      });
-    }
-    await producer.send({ topic: topics.licenses, messages });
-    // Known once the usage call finds the key (the last record applies after the first).
-    await eventually(
-      async () => {
-        const answer = await usage(lts.url, key);
-        if (answer.status !== 200) return undefined;
-        return mode !== 'vendor-hosted' || (answer.body as unknown as unknown[]).length > 0
-          ? true
-          : undefined;
-      },
-      { what: `licence ${licenseId} to be tracked`, timeoutMs: 30_000 },
-    );
-    return { licenseId, accountId, key };
-  }
-
-  async function revoke(licenseId: string, accountId: string) {
-    await producer.send({
-      topic: topics.licenses,
-      messages: [
-        {
-          key: licenseId,
-          value: cloudEvent('license.revoked.v1', licenseId, {
-            licenseId,
-            accountId,
-            reason: 'refund',
-            revokedAt: new Date().toISOString(),
-          }),
-        },
-      ],
-    });
+  /** A licence put on licenses.v1 by hand (see feedLicense); its key is checked against usage.v1 later. */
+  async function fedLicense(options: FeedOptions) {
+    const fed = await feedLicense(producer, (key) => usage(lts.url, key), options);
+    keysUsed.push(fed.key);
+    return fed;
   }
 
   it('serves exactly the purchased seats per product of a store purchase, to its owner only, until the refund', async () => {
@@ -463,7 +374,7 @@ describe('tracking, vendor-hosted (running services, real Postgres and Kafka)', 
     const { licenseId, accountId, key } = await fedLicense({ seats: { 'web-twain': 2 } });
     const held = await acquire(lts.url, key, 'device-1');
     expect(held.status).toBe(201);
-    await revoke(licenseId, accountId);
+    await revokeLicense(producer, licenseId, accountId);
     await eventually(
       async () => ((await heartbeat(lts.url, held.body.leaseId as string)).status === 410 ? true : undefined),
       { what: 'the revocation to end the lease', timeoutMs: 30_000 },

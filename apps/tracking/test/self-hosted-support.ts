@@ -2,9 +2,10 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Entitlement } from '@otl/contracts';
 import { newLicenseKey, signLicenseFile, type LicenseFile, type LicenseFilePayload } from '@otl/licensing';
-import { startService, type RunningService } from '@otl/testing';
+import { startService, type RunningService, type StorageCounter } from '@otl/testing';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 export const MAIN = join(ROOT, 'dist', 'out-tsc', 'apps', 'tracking', 'src', 'main.js');
@@ -97,3 +98,31 @@ export function startSelfHosted(
     { port },
   );
 }
+
+/** Rows in every table of a self-hosted server's database, read through a read-only connection. */
+export function sqliteRowCounts(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'lts.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all() as string[];
+    if (!tables.includes('leases')) throw new Error(`no leases table in ${dataDir}`);
+    return Object.fromEntries(
+      tables.map((name) => [name, db.prepare(`SELECT count(*) FROM "${name}"`).pluck().get() as number]),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Row counts of a self-hosted server's database around `during` (it has no consumers to hold still). */
+export const sqliteCounter =
+  (dataDir: string): StorageCounter =>
+  async (during) => {
+    const before = sqliteRowCounts(dataDir);
+    const result = await during();
+    return { before, after: sqliteRowCounts(dataDir), result };
+  };

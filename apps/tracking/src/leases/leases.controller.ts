@@ -1,5 +1,6 @@
 import {
   Body,
+  type CanActivate,
   Controller,
   Delete,
   Get,
@@ -10,6 +11,7 @@ import {
   Post,
   Res,
   UseGuards,
+  type ExecutionContext,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -20,7 +22,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LICENSE_KEY_SHAPE, licenseKeyHash, parseLicenseKey } from '@otl/licensing';
 import { CLOCK, ProblemException, invalidFields, type Clock } from '@otl/platform';
 import { AcquireLeaseDto, HeartbeatDto, LeaseDto, ProductUsageDto } from './dto';
@@ -31,6 +33,18 @@ import { LeaseRateLimitGuard } from './rate-limit';
 const leaseIdPipe = new ParseUUIDPipe({
   exceptionFactory: () => new ProblemException(404, 'lease-not-found', 'Lease not found', 'No such lease.'),
 });
+
+/**
+ * Heartbeat and release take no body. One sent anyway (JSON the parser let through) is refused, as
+ * an unknown field of a body is, rather than ignored.
+ */
+const noBody: CanActivate = {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.switchToHttp().getRequest<FastifyRequest>().body === undefined) return true;
+    throw new ProblemException(400, 'body-not-allowed', 'No body expected', 'This request takes no body.');
+  },
+};
+const NO_BODY = { status: 400, description: '`body-not-allowed`: a body was sent; this request takes none.' };
 
 /** The key a client presented, canonical, or a 400 naming the field. */
 function presentedKey(input: string, field: string): string {
@@ -83,10 +97,12 @@ export class LeasesController {
   }
 
   @Post('leases/:leaseId/heartbeat')
+  @UseGuards(noBody)
   @HttpCode(200)
   @ApiParam({ name: 'leaseId', format: 'uuid' })
   @ApiOperation({ summary: 'Keep a lease: it now runs the TTL from this moment' })
   @ApiOkResponse({ type: HeartbeatDto })
+  @ApiResponse(NO_BODY)
   @ApiResponse({ status: 404, description: 'No such lease.' })
   @ApiResponse({
     status: 410,
@@ -99,10 +115,12 @@ export class LeasesController {
   }
 
   @Delete('leases/:leaseId')
+  @UseGuards(noBody)
   @HttpCode(204)
   @ApiParam({ name: 'leaseId', format: 'uuid' })
   @ApiOperation({ summary: 'Release a lease; the seat is free at once (again: no-op)' })
   @ApiNoContentResponse({ description: 'Released.' })
+  @ApiResponse(NO_BODY)
   @ApiResponse({ status: 404, description: 'No such lease.' })
   @ApiResponse({ status: 429, description: 'Too many requests from this address; see retry-after.' })
   async release(@Param('leaseId', leaseIdPipe) leaseId: string): Promise<void> {
