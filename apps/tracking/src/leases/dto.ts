@@ -61,6 +61,7 @@ export class LeaseDto {
 
 export class HeartbeatDto {
   @ApiProperty({ format: 'uuid' }) leaseId!: string;
+  @ApiProperty({ example: 'barcode-reader-js' }) product!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ example: 180 }) heartbeatIntervalSeconds!: number;
 }

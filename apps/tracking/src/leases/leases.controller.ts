@@ -45,6 +45,12 @@ const noBody: CanActivate = {
   },
 };
 const NO_BODY = { status: 400, description: '`body-not-allowed`: a body was sent; this request takes none.' };
+/** A body sent anyway meets the shared parser first: too large, or not JSON. */
+const BODY_TOO_LARGE = {
+  status: 413,
+  description: 'A body over the limit was sent (this request takes none).',
+};
+const NOT_JSON = { status: 415, description: 'A body that is not JSON was sent (this request takes none).' };
 
 /** The key a client presented, canonical, or a 400 naming the field. */
 function presentedKey(input: string, field: string): string {
@@ -103,6 +109,8 @@ export class LeasesController {
   @ApiOperation({ summary: 'Keep a lease: it now runs the TTL from this moment' })
   @ApiOkResponse({ type: HeartbeatDto })
   @ApiResponse(NO_BODY)
+  @ApiResponse(BODY_TOO_LARGE)
+  @ApiResponse(NOT_JSON)
   @ApiResponse({ status: 404, description: 'No such lease.' })
   @ApiResponse({
     status: 410,
@@ -121,6 +129,8 @@ export class LeasesController {
   @ApiOperation({ summary: 'Release a lease; the seat is free at once (again: no-op)' })
   @ApiNoContentResponse({ description: 'Released.' })
   @ApiResponse(NO_BODY)
+  @ApiResponse(BODY_TOO_LARGE)
+  @ApiResponse(NOT_JSON)
   @ApiResponse({ status: 404, description: 'No such lease.' })
   @ApiResponse({ status: 429, description: 'Too many requests from this address; see retry-after.' })
   async release(@Param('leaseId', leaseIdPipe) leaseId: string): Promise<void> {

@@ -79,18 +79,21 @@ export class PostgresLeaseStore implements LeaseStore {
     const params = [licenseKeyHash, product ?? null, at, clientId];
     const forProduct = `license_id = ${LICENSE_BY_HASH} AND ($2::text IS NULL OR product = $2::text)`;
     const stream = streams.usage();
-    // One round trip: BEGIN, the licence, the lock on its product's row, then (each statement
+    // One round trip: BEGIN, the lock on its product's row, the licence, then (each statement
     // seeing what committed before the lock was granted) the stale leases ended, the live ones
-    // counted, the client's own lease and its last reported denial; the decision's writes go with COMMIT in a second one.
+    // counted, the client's own lease and its last reported denial; the decision's writes go with
+    // COMMIT in a second one.
     const reads: Statement[] = [
+      // The lock first, the licence after it: a revocation takes the same lock, so an acquisition
+      // that waited for it reads the licence as revoked rather than a status from before.
+      {
+        text: `SELECT product FROM license_products WHERE ${forProduct} ORDER BY product FOR UPDATE`,
+        params,
+      },
       {
         text: `SELECT license_id, account_id, status, tracking_mode, lts_instance_id, entitlements
           FROM tracked_licenses WHERE license_key_hash = $1`,
         params: [licenseKeyHash],
-      },
-      {
-        text: `SELECT product FROM license_products WHERE ${forProduct} ORDER BY product FOR UPDATE`,
-        params,
       },
       {
         text: `UPDATE leases SET status = 'expired', ended_at = $3::timestamptz
@@ -118,7 +121,7 @@ export class PostgresLeaseStore implements LeaseStore {
     const outcome = await this.store.transaction(
       { lockStreams: [stream], alsoRead: reads },
       async (tx): Promise<Acquired> => {
-        const [licenses = [], , stale = [], counts = [], owned = [], marks = []] = tx.alsoRead;
+        const [, licenses = [], stale = [], counts = [], owned = [], marks = []] = tx.alsoRead;
         const row = licenses[0] as LicenseRow | undefined;
         // A refusal throws, so the transaction rolls back (stale leases included: the sweeper reports them).
         if (!row) throw new LeaseError('license-unknown', 'No licence has this key.');
