@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { validateEventData, type Entitlement, type UsageRecordedV1 } from '@otl/contracts';
 import { EventStore, createDataSource, migrate, poolOf, silentLogger } from '@otl/event-store';
-import { createTestDatabase, type TestDatabase } from '@otl/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@otl/testing';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { LeaseError } from '../../leases/domain/lease';
@@ -252,6 +252,54 @@ describe('PostgresLeaseStore, sweeper and shared rate limiter (real Postgres)', 
       { product: 'barcode-reader-js', seatsTotal: 0, seatsInUse: 0 },
       { product: 'web-twain', seatsTotal: 0, seatsInUse: 0 },
     ]);
+  });
+
+  it('grants no lease to an acquisition that waited on a revocation still in flight', async () => {
+    const { licenseId, accountId, hash } = await license([
+      { product: 'web-twain', seats: 3, expiresAt: null },
+    ]);
+    // The revocation has marked the licence and holds its products' locks, but has not committed.
+    let commit!: () => void;
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    const revoking = store.transaction(
+      { lockStreams: TrackedLicenses.locks({ licenseId }), prefetch: true },
+      async (tx) => {
+        const statements = await licenses.onRevoked(tx, {
+          licenseId,
+          accountId,
+          reason: 'refund',
+          revokedAt: now.toISOString(),
+        });
+        await gate;
+        return tx.commitWith(statements);
+      },
+    );
+    await eventually(
+      async () =>
+        await pool
+          .query(`SELECT 1 FROM license_products WHERE license_id = $1 FOR UPDATE NOWAIT`, [licenseId])
+          .then(
+            () => undefined,
+            () => true, // locked: the revocation holds it
+          ),
+      { what: 'the revocation holding the product lock' },
+    );
+    const racer = codeOf(
+      other.acquire({ licenseKeyHash: hash, clientId: 'racer', product: 'web-twain', now }),
+    );
+    await eventually(
+      async () =>
+        (
+          await pool.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows.length > 0 || undefined,
+      { what: 'the acquisition waiting on the lock' },
+    );
+    commit();
+    await revoking;
+    expect(await racer).toBe('license-revoked');
+    expect(await leases.usage(hash, now)).toMatchObject([{ product: 'web-twain', seatsInUse: 0 }]);
   });
 
   it('sweeps 10,000 expired leases once each with two sweepers at work', async () => {
