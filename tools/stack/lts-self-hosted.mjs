@@ -88,6 +88,20 @@ if (!process.env.LTS_VENDOR_KEYS_FILE) {
   }
 }
 
+// `npm start` runs the vendor-hosted LTS on 3106 too: say so rather than let the server fail to bind.
+const { freePort } = await import('../infra/process.mjs');
+const port = Number(env.PORT || 3106);
+if ((await freePort(port)) === undefined) {
+  log(
+    paint(
+      'red',
+      `Port ${port} is taken (by the vendor-hosted LTS of \`npm start\`?). Choose another: ` +
+        `PORT=${port + 1} npm run lts:self-hosted`,
+    ),
+  );
+  process.exit(1);
+}
+
 // A small young generation (V8 semi-spaces of 1 MB instead of up to 16 MB): measured with
 // `npm run bench:tracking -- --only self-hosted`, RSS at rest 101.5 -> 91.7 MB and with 10,000 leases
 // 142.3 -> 110.0 MB, cold start unchanged (tools/bench/README.md, tracking).
@@ -106,13 +120,14 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
 
 const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
-const url = `http://${host?.includes(':') ? `[${host}]` : host}:${env.PORT || 3106}`;
+const url = `http://${host?.includes(':') ? `[${host}]` : host}:${port}`;
 const started = Date.now();
 while (child.exitCode === null && Date.now() - started < 60_000) {
   try {
     const ready = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
     if (ready.status === 200) {
       const instance = await (await fetch(`${url}/v1/lts/instance`)).json();
+      if (instance.mode !== 'self-hosted') throw new Error(`${url} is not this self-hosted LTS`);
       log(paint('bold', `Self-hosted License Tracking Server listening on ${url} (docs: ${url}/docs)`));
       log(paint('bold', `Instance id: ${instance.ltsInstanceId}`) + '  (activate licences for this id)');
       log(`Data: ${env.LTS_DATA_DIR}   Vendor keys: ${instance.vendorKeyIds.join(', ')}`);
