@@ -133,51 +133,50 @@ export class Sweeper {
         lockStreams: [stream],
         alsoRead: [
           {
+            // One statement: the leases it ends are exactly those the facts below are about (the
+            // live count reads the snapshot from before the UPDATE, which the ended rows never match).
             text: `WITH due AS (
                 SELECT DISTINCT license_id, product FROM leases
                 WHERE status = 'active' AND expires_at <= $1::timestamptz LIMIT ${PAIRS_PER_BATCH}
               ), locked AS (
                 SELECT p.license_id, p.product FROM license_products p JOIN due USING (license_id, product)
                 FOR UPDATE OF p SKIP LOCKED
+              ), ended AS (
+                UPDATE leases l SET status = 'expired', ended_at = $1::timestamptz FROM locked k
+                WHERE l.license_id = k.license_id AND l.product = k.product
+                  AND l.status = 'active' AND l.expires_at <= $1::timestamptz
+                RETURNING l.license_id, l.product
+              ), pairs AS (
+                SELECT license_id, product, count(*)::int AS ended FROM ended GROUP BY license_id, product
               )
-              UPDATE leases l SET status = 'expired', ended_at = $1::timestamptz FROM locked k
-              WHERE l.license_id = k.license_id AND l.product = k.product
-                AND l.status = 'active' AND l.expires_at <= $1::timestamptz
-              RETURNING l.license_id, l.product`,
-            params: [at],
-          },
-          {
-            // Run after the UPDATE: the live leases left on the products just swept.
-            text: `SELECT p.license_id, p.product, t.account_id, t.status, p.entitlements,
+              SELECT p.license_id, p.product, s.ended, t.account_id, t.status, p.entitlements,
                 (SELECT count(*)::int FROM leases x WHERE x.license_id = p.license_id AND x.product = p.product
                    AND x.status = 'active' AND x.expires_at > $1::timestamptz) AS live
-              FROM license_products p JOIN tracked_licenses t USING (license_id)
-              WHERE (p.license_id, p.product) IN (
-                SELECT license_id, product FROM leases WHERE status = 'expired' AND ended_at = $1::timestamptz)`,
+              FROM pairs s JOIN license_products p USING (license_id, product)
+                JOIN tracked_licenses t USING (license_id)`,
             params: [at],
           },
         ],
       },
       async (tx) => {
-        const [ended = [], products = []] = tx.alsoRead as [
-          { license_id: string; product: string }[],
+        const [products = []] = tx.alsoRead as [
           {
             license_id: string;
             product: string;
+            ended: number;
             account_id: string;
             status: string;
             entitlements: Grant[];
             live: number;
           }[],
         ];
-        if (ended.length === 0) return 0;
-        const facts = new Map(products.map((row) => [`${row.license_id}|${row.product}`, row]));
-        const events = ended.flatMap((lease) => {
-          const row = facts.get(`${lease.license_id}|${lease.product}`);
-          if (!row) return [];
+        if (products.length === 0) return 0;
+        const events = products.flatMap((row) => {
           const pair = { licenseId: row.license_id, accountId: row.account_id, product: row.product };
           const total = seatsAt(row.entitlements, now, row.status === 'revoked');
-          return [usageEvent(pair, 'lease.expired', { inUse: row.live, total }, now)];
+          return Array.from({ length: row.ended }, () =>
+            usageEvent(pair, 'lease.expired', { inUse: row.live, total }, now),
+          );
         });
         const hourly = products.map((row) => ({
           licenseId: row.license_id,
@@ -188,7 +187,7 @@ export class Sweeper {
           denied: 0,
         }));
         await tx.commitWith([tx.appendStatement(stream, 0, events), hourlyUpsert(hourly)]);
-        return ended.length;
+        return events.length;
       },
     );
   }
