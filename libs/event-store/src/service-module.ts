@@ -11,13 +11,9 @@ import {
   type Provider,
 } from '@nestjs/common';
 import {
-  CLOCK,
-  HealthController,
-  LOGGER,
-  METRICS_REGISTRY,
-  MetricsController,
   READINESS_CHECKS,
-  SERVICE_CONFIG,
+  serviceControllers,
+  serviceProviders,
   type CommonConfig,
   type Logger,
 } from '@otl/platform';
@@ -92,12 +88,9 @@ export function serviceModule<C extends CommonConfig>(options: ServiceModuleOpti
   return {
     module: EventSourcedServiceModule,
     imports: options.imports ?? [],
-    controllers: [...(options.controllers ?? []), HealthController, MetricsController],
+    controllers: [...(options.controllers ?? []), ...serviceControllers],
     providers: [
-      { provide: SERVICE_CONFIG, useValue: config },
-      { provide: LOGGER, useValue: logger },
-      { provide: METRICS_REGISTRY, useValue: metrics },
-      { provide: CLOCK, useValue: () => new Date() },
+      ...serviceProviders(config, logger, metrics),
       {
         provide: ServiceStore,
         useFactory: () => ServiceStore.open({ config, logger, metrics, migrations, topics }),

@@ -13,3 +13,4 @@ export * from './tokens';
 export * from './openapi';
 export * from './routes';
 export * from './framework-errors';
+export * from './service-providers';

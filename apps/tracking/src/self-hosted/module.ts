@@ -8,12 +8,11 @@ import {
 } from '@nestjs/common';
 import {
   CLOCK,
-  HealthController,
   LOGGER,
-  METRICS_REGISTRY,
-  MetricsController,
   READINESS_CHECKS,
   SERVICE_CONFIG,
+  serviceControllers,
+  serviceProviders,
   type Clock,
   type Logger,
   type ReadinessCheck,
@@ -94,18 +93,9 @@ export function selfHostedModule(config: SelfHostedConfig, logger: Logger, metri
   };
   return {
     module: SelfHostedTrackingModule,
-    controllers: [
-      LeasesController,
-      LicenseFilesController,
-      InstanceController,
-      HealthController,
-      MetricsController,
-    ],
+    controllers: [LeasesController, LicenseFilesController, InstanceController, ...serviceControllers],
     providers: [
-      { provide: SERVICE_CONFIG, useValue: config },
-      { provide: LOGGER, useValue: logger },
-      { provide: METRICS_REGISTRY, useValue: metrics },
-      { provide: CLOCK, useValue: clock },
+      ...serviceProviders(config, logger, metrics, clock),
       { provide: SQLITE, useValue: db },
       { provide: VENDOR_KEYS, useValue: vendorKeys },
       { provide: INSTANCE, useValue: instance },
