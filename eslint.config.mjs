@@ -18,6 +18,7 @@ const depConstraints = [
   { sourceTag: 'scope:po-intake', onlyDependOnLibsWithTags: ['scope:po-intake', 'scope:shared'] },
   { sourceTag: 'scope:reseller-intake', onlyDependOnLibsWithTags: ['scope:reseller-intake', 'scope:shared'] },
   { sourceTag: 'scope:tracking', onlyDependOnLibsWithTags: ['scope:tracking', 'scope:shared'] },
+  { sourceTag: 'scope:portal', onlyDependOnLibsWithTags: ['scope:portal', 'scope:shared'] },
   {
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: ['type:data-access', 'type:platform', 'type:util', 'type:testing'],

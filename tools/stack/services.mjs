@@ -24,6 +24,14 @@
 /** @type {ServiceSpec[]} */
 export const services = [
   {
+    name: 'portal',
+    port: 3100,
+    database: 'portal',
+    main: 'dist/out-tsc/apps/portal/src/main.js',
+    topics: [],
+    secrets: { PORTAL_SESSION_KEY: 'hex32' },
+  },
+  {
     name: 'store-webhook',
     port: 3101,
     database: 'store_webhook',

@@ -11,6 +11,8 @@ export interface DatabaseOptions {
   migrations?: MigrationClass[];
   poolSize?: number;
   applicationName?: string;
+  /** Whether the event store's own tables are created too (false: a service that keeps no event log). */
+  eventStore?: boolean;
 }
 
 export const eventStoreMigrations: MigrationClass[] = [EventStore1764230400000];
@@ -23,7 +25,10 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
-    migrations: [...eventStoreMigrations, ...(options.migrations ?? [])],
+    migrations: [
+      ...(options.eventStore === false ? [] : eventStoreMigrations),
+      ...(options.migrations ?? []),
+    ],
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,

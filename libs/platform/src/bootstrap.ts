@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -34,6 +35,8 @@ export interface ServiceAppOptions {
   trustProxy?: boolean;
   /** Adjusts the generated document (e.g. to add schemas the decorators cannot express). */
   decorateOpenApi?(document: OpenAPIObject): OpenAPIObject;
+  /** Adds to the Fastify server before any route exists, after the platform's own hooks (say, more hooks). */
+  configureServer?(server: FastifyInstance): void;
 }
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -88,6 +91,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   });
   fastify.addHook('onRequest', refuseLongUrls);
   instrumentHttp(fastify, options.metrics);
+  options.configureServer?.(fastify);
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger, options.unavailable, routes));
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();

@@ -1,4 +1,5 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
@@ -9,7 +10,7 @@ import type { UnavailableErrors } from './problem';
 
 export interface ServiceMainOptions<C extends HttpServiceConfig> extends Omit<
   ServiceAppOptions,
-  'module' | 'logger' | 'metrics' | 'trustProxy' | 'unavailable'
+  'module' | 'logger' | 'metrics' | 'trustProxy' | 'unavailable' | 'configureServer'
 > {
   name: string;
   loadConfig(): C;
@@ -22,6 +23,8 @@ export interface ServiceMainOptions<C extends HttpServiceConfig> extends Omit<
   /** Connects what else the app serves once it is initialised, before it listens (say, Kafka consumers). */
   connect?(app: INestApplication): Promise<void>;
   trustProxy?(config: C): boolean;
+  /** Adds to the Fastify server before any route exists (hooks that need the configuration). */
+  configureServer?(server: FastifyInstance, config: C): void;
   /** Errors answered 503 with retry-after; a function when retry-after comes from the configuration. */
   unavailable?: UnavailableErrors | ((config: C) => UnavailableErrors);
 }
@@ -31,7 +34,7 @@ export interface ServiceMainOptions<C extends HttpServiceConfig> extends Omit<
  * its dependencies, then the HTTP app. Any other start-up failure exits 1 with the reason.
  */
 export function runService<C extends HttpServiceConfig>(options: ServiceMainOptions<C>): void {
-  const { name, loadConfig, prepare, connect, trustProxy, unavailable, ...app } = options;
+  const { name, loadConfig, prepare, connect, trustProxy, unavailable, configureServer, ...app } = options;
   const main = async () => {
     let config: C;
     try {
@@ -53,6 +56,7 @@ export function runService<C extends HttpServiceConfig>(options: ServiceMainOpti
       metrics,
       trustProxy: trustProxy?.(config),
       unavailable: typeof unavailable === 'function' ? unavailable(config) : unavailable,
+      configureServer: configureServer && ((server) => configureServer(server, config)),
     });
     await nest.init();
     await connect?.(nest);

@@ -9,3 +9,4 @@ export * from './mail';
 export * from './store';
 export * from './surface';
 export * from './hostile';
+export * from './platform';
