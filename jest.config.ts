@@ -42,6 +42,14 @@ const config: Config = {
       setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'],
       slowTestThreshold: 60,
     },
+    {
+      // Playwright driving Chromium against the running services (tools/stack/test.mjs provides it).
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['**/*.browser.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'],
+      slowTestThreshold: 90,
+    },
   ],
 };
 

@@ -57,7 +57,8 @@ export async function runFuzz({ infra, workDir, log }) {
   try {
     const stack = await startServices(infra, dir, running, log);
     stack.urls[SELF_HOSTED_LTS] = await startSelfHostedLts(dir, running, log);
-    const token = await seedBuyer(stack, infra, log);
+    const { token, email } = await seedBuyer(stack, infra, log);
+    const portalHeaders = stack.urls.portal ? await portalSession(stack.urls.portal, email, log) : [];
     // FUZZ_ONLY=license,account narrows the run while working on one service's findings.
     const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
     const targets = [...services.map(({ name }) => name), SELF_HOSTED_LTS];
@@ -70,7 +71,7 @@ export async function runFuzz({ infra, workDir, log }) {
       const outcome = await fuzzService(
         name,
         stack.urls[name],
-        token,
+        name === 'portal' ? portalHeaders : [`Authorization: Bearer ${token}`],
         stack.secrets.STORE_WEBHOOK_SECRET ?? '',
         dir,
         log,
@@ -141,6 +142,15 @@ async function startServices(infra, dir, running, log) {
     ...secrets,
   };
   if (urls.account) shared.ACCESS_TOKEN_JWKS_URL = `${urls.account}/.well-known/jwks.json`;
+  // The portal calls the other services of this run, and accepts unsafe requests from its own origin.
+  if (urls.portal) {
+    Object.assign(shared, {
+      PORTAL_URL: urls.portal,
+      ACCOUNT_URL: urls.account,
+      LICENSE_URL: urls.license,
+      TRACKING_URL: urls.tracking,
+    });
+  }
   shared.LTS_RATE_LIMIT_PER_MINUTE = UNLIMITED_LEASE_REQUESTS;
   // The fuzzer signs in and registers thousands of times from one address; the limiter's own
   // behaviour is proven by the account e2e spec, not here.
@@ -231,7 +241,7 @@ async function startSelfHostedLts(dir, running, log) {
 
 /**
  * A real customer: a signed store order for a new address, the password set through the mailed link,
- * signed in. Their purchase gives the licence endpoints data to work on. Returns the access token.
+ * signed in. Their purchase gives the licence endpoints data to work on. Returns the access token and the address.
  * @param {Stack} stack
  * @param {import('./infra.mjs').Infra} infra
  * @param {(message: string) => void} log
@@ -300,7 +310,28 @@ async function seedBuyer(stack, infra, log) {
     },
   );
   log(`seeded ${email}: a store purchase assigned to a verified account, signed in`);
-  return accessToken;
+  return { token: accessToken, email };
+}
+
+/**
+ * The portal is fuzzed as the seeded buyer's browser: signed in through the portal (its session
+ * cookie) and sending the portal's own Origin, which unsafe requests need.
+ * @param {string} portal
+ * @param {string} email
+ * @param {(message: string) => void} log
+ * @returns {Promise<string[]>} the headers schemathesis sends
+ */
+async function portalSession(portal, email, log) {
+  const signedIn = await fetch(`${portal}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: portal },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const cookie = signedIn.headers.get('set-cookie')?.split(';')[0];
+  if (signedIn.status !== 200 || !cookie)
+    throw new Error(`seeding: portal sign-in answered ${signedIn.status}`);
+  log('signed in to the portal: fuzzing it with that session cookie and its own Origin');
+  return [`Cookie: ${cookie}`, `Origin: ${portal}`];
 }
 
 /**
@@ -331,13 +362,13 @@ function signWebhook(secret, body) {
 /**
  * @param {string} name
  * @param {string} url
- * @param {string} token
+ * @param {string[]} headers  sent with every request (the access token; the portal's cookie and Origin)
  * @param {string} webhookSecret  lets the hooks sign store webhooks (fuzz_hooks.py)
  * @param {string} dir  the run's folder: schemathesis keeps its cache there, not in the repository
  * @param {(message: string) => void} log
  * @returns {Promise<{ passed: number, failed: number, line: string }>}
  */
-async function fuzzService(name, url, token, webhookSecret, dir, log) {
+async function fuzzService(name, url, headers, webhookSecret, dir, log) {
   const excluded = EXCLUDED_CHECKS[name] ?? {};
   for (const [check, reason] of Object.entries(excluded)) log(`${name}: not running ${check}: ${reason}`);
   const args = [
@@ -350,10 +381,10 @@ async function fuzzService(name, url, token, webhookSecret, dir, log) {
     ...['--phases', PHASES],
     ...['--max-examples', String(MAX_EXAMPLES)],
     ...['--max-time', String(MAX_SECONDS)],
-    ...['--header', `Authorization: Bearer ${token}`],
+    ...headers.flatMap((header) => ['--header', header]),
     ...['--workers', '2'],
   ];
-  log(`${name}: schemathesis ${args.join(' ').replace(token, '<access token>')}`);
+  log(`${name}: schemathesis ${args.join(' ').replace(/(Bearer |portal_session=)[^\s]+/g, '$1<secret>')}`);
   const started = Date.now();
   const { code, output } = await runCapturing(SCHEMATHESIS, args, dir, {
     SCHEMATHESIS_HOOKS: 'fuzz_hooks',

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: installs and builds when needed, starts a throwaway Postgres, Kafka and MailDev (data in a
-// fresh temporary folder, removed afterwards), creates the services' topics, then runs the unit, int
-// and e2e Jest projects in turn, then fuzzes every service's HTTP API with schemathesis (fuzz.mjs).
-// The last line is always `N passed, N failed`; the exit code is non-zero when anything failed or no
-// test ran at all.
+// fresh temporary folder, removed afterwards), creates the services' topics, then runs the unit Jest
+// project, the portal's component tests (Vitest), the int and e2e Jest projects, the browser tests
+// (Playwright driving Debian's Chromium against the running services), then fuzzes every service's
+// HTTP API with schemathesis (fuzz.mjs). The last line is always `N passed, N failed`; the exit code is
+// non-zero when anything failed or no test ran at all.
 //
-//   npm test -- unit            only some kinds (unit, int, e2e, fuzz; all four by default)
+//   npm test -- unit            only some kinds (unit, component, int, e2e, browser, fuzz; all by default)
 //   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
 //
-// Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test.
+// Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test;
+// browser specs also CHROMIUM_PATH and TEST_ARTIFACTS_DIR (screenshots, kept under .data/test-artifacts).
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
@@ -24,7 +26,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
 
-const KINDS = ['unit', 'int', 'e2e', 'fuzz'];
+const KINDS = ['unit', 'component', 'int', 'e2e', 'browser', 'fuzz'];
+/** Kinds that need no Postgres, Kafka or MailDev. */
+const WITHOUT_INFRA = new Set(['unit', 'component']);
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
 const PORTS = { postgres: 55433, kafka: 19092, kafkaController: 19093, smtp: 11025, web: 11080 };
 
@@ -111,7 +116,7 @@ writeFileSync(join(runsDir, `${process.pid}.json`), JSON.stringify({ workDir }))
 let infra;
 /** @type {Record<string, string>} */
 let testEnv = {};
-if (kinds.some((kind) => kind !== 'unit') && !interrupted) {
+if (kinds.some((kind) => !WITHOUT_INFRA.has(kind)) && !interrupted) {
   section('Test infrastructure');
   const started = Date.now();
   try {
@@ -142,8 +147,10 @@ if (kinds.some((kind) => kind !== 'unit') && !interrupted) {
 
 for (const kind of kinds) {
   if (interrupted) break;
-  if (kind !== 'unit' && !infra) continue;
+  if (!WITHOUT_INFRA.has(kind) && !infra) continue;
   if (kind === 'fuzz') await runFuzzStage();
+  else if (kind === 'component') await runComponentStage();
+  else if (kind === 'browser') await runBrowserStage();
   else await runJest(kind);
 }
 
@@ -168,8 +175,8 @@ async function cleanUp() {
   rmSync(join(runsDir, `${process.pid}.json`), { force: true });
 }
 
-/** @param {string} kind */
-async function runJest(kind) {
+/** @param {string} kind @param {Record<string, string>} [extraEnv] */
+async function runJest(kind, extraEnv = {}) {
   section(`Jest: ${kind}`);
   const output = join(workDir, `jest-${kind}.json`);
   const args = [
@@ -179,7 +186,13 @@ async function runJest(kind) {
     ...['--json', `--outputFile=${output}`],
   ];
   /** @type {Record<string, string | undefined>} */
-  const env = { ...process.env, ...testEnv, NODE_ENV: 'test', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  const env = {
+    ...process.env,
+    ...testEnv,
+    ...extraEnv,
+    NODE_ENV: 'test',
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
   delete env.DATABASE_URL; // Specs make their own databases on TEST_PG_ADMIN_URL, never touch a dev one.
   const child = (jest = spawn(process.execPath, args, {
     cwd: repoRoot,
@@ -223,6 +236,71 @@ async function runJest(kind) {
   failed += kindFailed;
   const line = `${kind}: ${results.numPassedTests} passed, ${kindFailed} failed${results.numPendingTests ? `, ${results.numPendingTests} skipped` : ''}`;
   report.push(kindFailed > 0 ? paint('red', line) : line);
+}
+
+/** The portal's component tests (Vitest, jsdom): one count per test, like Jest's. */
+async function runComponentStage() {
+  section('Vitest: component');
+  const output = join(workDir, 'vitest-component.json');
+  const code = await run('npx', [
+    'vitest',
+    'run',
+    '--config',
+    'apps/portal/web/vite.config.ts',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${output}`,
+  ]);
+  if (!existsSync(output)) {
+    failed += 1;
+    report.push(
+      paint('red', `component: Vitest did not produce results (exit ${code}); counted as 1 failure`),
+    );
+    return;
+  }
+  /** @type {{ numPassedTests: number, numFailedTests: number, numPendingTests: number, numTodoTests?: number }} */
+  const results = JSON.parse(readFileSync(output, 'utf8'));
+  let kindFailed = results.numFailedTests;
+  if (code !== 0 && kindFailed === 0) kindFailed = 1;
+  passed += results.numPassedTests;
+  failed += kindFailed;
+  const line = `component: ${results.numPassedTests} passed, ${kindFailed} failed`;
+  report.push(kindFailed > 0 ? paint('red', line) : line);
+}
+
+/**
+ * The browser tests need Debian's Chromium (a test tool's own browser download cannot work here):
+ * installed with apt-get when missing and this runs as root, else the stage fails saying what to install.
+ */
+async function runBrowserStage() {
+  section('Browser: Chromium');
+  if (!existsSync(CHROMIUM_PATH) && CHROMIUM_PATH === '/usr/bin/chromium' && process.getuid?.() === 0) {
+    log("Chromium is missing: installing Debian's chromium package with apt-get (a minute or two)");
+    const aptGet = (/** @type {string[]} */ args) =>
+      run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).catch(() => 127);
+    const install = ['install', '-y', 'chromium'];
+    // The package lists may be missing or stale on a fresh machine: update once, then try again.
+    let code = await aptGet(install);
+    if (code !== 0) code = (await aptGet(['update'])) || (await aptGet(install));
+    if (code !== 0) log(paint('red', `apt-get install chromium failed (exit ${code})`));
+  }
+  if (!existsSync(CHROMIUM_PATH)) {
+    failed += 1;
+    report.push(
+      paint(
+        'red',
+        `browser: no Chromium at ${CHROMIUM_PATH}; install Debian's \`chromium\` package (apt-get install chromium) ` +
+          'or set CHROMIUM_PATH (counted as 1 failure)',
+      ),
+    );
+    return;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const artifacts = join(repoRoot, '.data', 'test-artifacts', stamp);
+  mkdirSync(artifacts, { recursive: true });
+  log(`Screenshots and other artifacts: ${artifacts}`);
+  await runJest('browser', { CHROMIUM_PATH, TEST_ARTIFACTS_DIR: artifacts });
+  report.push(`browser artifacts (screenshots): ${artifacts}`);
 }
 
 /** schemathesis against the running services; each failing check is one failure. */

@@ -1,0 +1,69 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { requireEnv } from '@otl/testing';
+
+/**
+ * Debian's Chromium, headless. Without the background-networking flags Chromium keeps calling
+ * Google's services, which this closed network never answers.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: requireEnv('CHROMIUM_PATH'),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** Saves a full-page screenshot under the run's artifacts folder and says where. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(requireEnv('TEST_ARTIFACTS_DIR'), 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  process.stdout.write(`screenshot: ${path}\n`);
+  return path;
+}
+
+/** axe-core on the page as it is now: no serious or critical violation (the list says which, if any). */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const grave = results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({
+      page: what,
+      rule: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      nodes: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+    }));
+  expect(grave).toEqual([]);
+}
+
+/** Screenshot and accessibility check of a page, the way every page of the journey is looked at. */
+export async function lookAt(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await screenshot(page, name);
+}
+
+/** Presses Tab until `target` has the focus (keyboard-only use), at most `limit` times. */
+export async function tabTo(page: Page, target: Locator, limit = 60): Promise<void> {
+  const handle = await target.elementHandle();
+  if (!handle) throw new Error('nothing to tab to');
+  for (let presses = 0; presses < limit; presses += 1) {
+    if (await handle.evaluate((element) => element === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`the element was not reached with ${limit} presses of Tab`);
+}
