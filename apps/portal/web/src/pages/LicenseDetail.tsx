@@ -93,7 +93,7 @@ function LicenseView({
   return (
     <Page title={TITLE}>
       <p>
-        <Link to="/licenses">All licenses and purchased items</Link>
+        <Link to="/licenses">Back to Generate License(s)</Link>
       </p>
       <dl className="facts">
         <div>

@@ -7,7 +7,7 @@ export function NotFoundPage() {
     <Page title="Page not found" narrow>
       <p>There is nothing here: the address may be mistyped, or the page is not available to your account.</p>
       <p>
-        <Link to="/licenses">Go to your licenses</Link>
+        <Link to="/licenses">Go to Generate License(s)</Link>
       </p>
     </Page>
   );
