@@ -1,6 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * Module boundaries: an app never imports another app; shared libs never import
@@ -36,6 +37,7 @@ const depConstraints = [
   },
 ];
 
+const FOCUSED_OR_SKIPPED = ['xit', 'xdescribe', 'xtest', 'fit', 'fdescribe'];
 const SPEC_FILES = ['**/*.spec.ts', '**/test/**/*.ts', '**/test-support/**/*.ts', 'libs/testing/**/*.ts'];
 const NO_TEST_HELPERS = { name: '@otl/testing', message: 'Spec helpers stay out of production code.' };
 const IO_MODULES = ['fs', 'net', 'http', 'https', 'http2', 'dns', 'child_process', 'worker_threads', 'os'];
@@ -90,12 +92,39 @@ const domainPurity = {
   ],
 };
 
+/**
+ * The portal's single-page app runs in the browser: no Node built-ins, no server packages, no workspace
+ * libs (they are server code), and no relative path out of its own `src` (into the portal's server).
+ */
+const WEB_SOURCES = ['apps/portal/web/src/**/*.ts', 'apps/portal/web/src/**/*.tsx'];
+const browserOnly = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        { regex: '^node:', message: 'Browser code: no Node built-ins.' },
+        {
+          group: [...IO_MODULES, 'crypto', 'path', 'url', 'util', 'stream', 'buffer', 'events', 'process'],
+          message: 'Browser code: no Node built-ins.',
+        },
+        {
+          group: ['@otl/*', '@nestjs/*', 'typeorm', 'pg', 'kafkajs', 'fastify'],
+          message: 'Browser code: no server code.',
+        },
+        { regex: '^(\\.\\./){2,}', message: 'Browser code stays inside apps/portal/web/src.' },
+      ],
+    },
+  ],
+  // (This block comes last for these files, so it repeats the test files' ban on xit/fit.)
+  'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', ...FOCUSED_OR_SKIPPED],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.cache/**', '.nx/**', 'coverage/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -108,7 +137,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts', '**/*.test.tsx'],
     // No focused or skipped tests may land.
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -122,7 +151,7 @@ export default tseslint.config(
           })),
         ),
       ],
-      'no-restricted-globals': ['error', 'xit', 'xdescribe', 'xtest', 'fit', 'fdescribe'],
+      'no-restricted-globals': ['error', ...FOCUSED_OR_SKIPPED],
     },
   },
   {
@@ -131,6 +160,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [NO_TEST_HELPERS] }] },
   },
   { files: ['apps/*/src/**/domain/**/*.ts'], ignores: SPEC_FILES, rules: domainPurity },
+  {
+    files: WEB_SOURCES,
+    plugins: reactHooks.configs.flat.recommended.plugins,
+    rules: { ...reactHooks.configs.flat.recommended.rules, ...browserOnly },
+  },
   {
     files: ['tools/**/*.mjs', 'tools/**/*.cjs', '**/scripts/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -1,0 +1,93 @@
+import type { ReactNode } from 'react';
+import { AnnouncerProvider } from './components/Announcer';
+import { Header } from './components/Header';
+import { Page } from './components/Page';
+import { LoadError, Loading } from './components/Status';
+import { CheckEmailPage } from './pages/CheckEmail';
+import { ForgotPasswordPage } from './pages/ForgotPassword';
+import { LicenseDetailPage } from './pages/LicenseDetail';
+import { LicensesPage } from './pages/Licenses';
+import { NotFoundPage } from './pages/NotFound';
+import { SetPasswordPage } from './pages/SetPassword';
+import { SignInPage } from './pages/SignIn';
+import { SignUpPage } from './pages/SignUp';
+import { VerifyEmailPage } from './pages/VerifyEmail';
+import { matchPath, Redirect, RouterProvider, useLocation } from './router';
+import { SessionProvider, signInPath, useSession } from './session';
+
+/** Pages that need a session: sign in first, then come back here. */
+function RequireSession({ children }: { children: ReactNode }) {
+  const { state, retry } = useSession();
+  const { pathname, search } = useLocation();
+  if (state.status === 'loading') {
+    return (
+      <div aria-busy="true">
+        <Loading>Loading…</Loading>
+      </div>
+    );
+  }
+  if (state.status === 'unreachable') {
+    return (
+      <Page title="The portal is not reachable">
+        <LoadError error={state.error} onRetry={retry} />
+      </Page>
+    );
+  }
+  if (state.status === 'signed-out') return <Redirect to={signInPath(pathname + search)} />;
+  return <>{children}</>;
+}
+
+function Home() {
+  const { state } = useSession();
+  if (state.status === 'signed-in') return <Redirect to="/licenses" />;
+  if (state.status === 'signed-out') return <Redirect to="/sign-in" />;
+  return <RequireSession>{null}</RequireSession>;
+}
+
+const publicPages: Record<string, () => ReactNode> = {
+  '/sign-up': () => <SignUpPage />,
+  '/check-your-email': () => <CheckEmailPage />,
+  '/verify-email': () => <VerifyEmailPage />,
+  '/sign-in': () => <SignInPage />,
+  '/forgot-password': () => <ForgotPasswordPage />,
+  '/set-password': () => <SetPasswordPage />,
+};
+
+function Routes() {
+  const { pathname } = useLocation();
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === '/') return <Home />;
+  const page = publicPages[path];
+  if (page) return page();
+  if (path === '/licenses') {
+    return (
+      <RequireSession>
+        <LicensesPage />
+      </RequireSession>
+    );
+  }
+  const detail = matchPath('/licenses/:id', path);
+  if (detail?.id) {
+    return (
+      <RequireSession>
+        <LicenseDetailPage key={detail.id} licenseId={detail.id} />
+      </RequireSession>
+    );
+  }
+  return <NotFoundPage />;
+}
+
+export function App() {
+  return (
+    <RouterProvider>
+      <SessionProvider>
+        <AnnouncerProvider>
+          <Header />
+          <main id="main" tabIndex={-1}>
+            <Routes />
+          </main>
+        </AnnouncerProvider>
+      </SessionProvider>
+    </RouterProvider>
+  );
+}
