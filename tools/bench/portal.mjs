@@ -164,7 +164,7 @@ try {
   await page.goto(`${portalUrl}/sign-in`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
   // Wait for every item to arrive (the consumers are asynchronous), reloading as a person would.
   for (let tries = 0; (await page.getByRole('checkbox').count()) < ROUNDS * 2; tries++) {

@@ -82,7 +82,7 @@ if (!(await build())) {
 if (requested.length === 0 && !interrupted) {
   section('Static checks');
   const checks = [
-    ['types', 'npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit']],
+    ['types', 'npm', ['run', '--silent', 'typecheck']],
     ['lint', 'npx', ['nx', 'run-many', '-t', 'lint', '--outputStyle=static']],
     ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
   ];
@@ -247,6 +247,7 @@ async function runComponentStage() {
     'run',
     '--config',
     'apps/portal/web/vite.config.ts',
+    ...['--configLoader', 'runner'],
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${output}`,

@@ -48,7 +48,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await page.goto(portalUrl('/sign-in'));
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
   }
 
@@ -70,8 +70,8 @@ describe('the customer portal in a real browser (Chromium, the running services)
   async function waitForItems(page: Page, count: number): Promise<void> {
     await eventually(
       async () => {
-        const boxes = await page.getByRole('checkbox').count();
-        if (boxes >= count) return true;
+        const buttons = await page.getByRole('button', { name: 'Generate License', exact: true }).count();
+        if (buttons >= count) return true;
         await page.reload();
         await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
         return undefined;
@@ -92,19 +92,16 @@ describe('the customer portal in a real browser (Chromium, the running services)
     expect(page.url()).not.toContain('token='); // taken out of the address bar once read
     await lookAt(page, '01-set-password');
     await page.getByLabel('New password').fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.getByLabel('Confirm new password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: /password (is|has been) set/i })
-      .waitFor();
+    await page.getByText('Your password is set.').waitFor();
 
     await page.getByRole('link', { name: 'Sign in' }).first().click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     await lookAt(page, '02-sign-in');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
     await waitForItems(page, 2);
@@ -116,17 +113,17 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await page.getByRole('heading', { name: 'License Detail' }).waitFor();
     const licenseId = /\/licenses\/([0-9a-f-]{36})$/.exec(page.url())?.[1];
     expect(licenseId).toBeDefined();
-    await page.getByText('WEBTWAIN-PRO-DOMAIN-1Y').waitFor();
+    await page.getByText('WEBTWAIN-PRO-DOMAIN-1Y').first().waitFor();
     await lookAt(page, '04-license-detail');
 
-    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('button', { name: 'Activate', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     await dialog.getByText(/cannot be undone/i).waitFor();
     await lookAt(page, '05-activate-dialog');
-    await dialog.getByLabel(/self-host/i).check();
+    await dialog.getByLabel('Self-hosting').check();
     await dialog.getByLabel('LTS instance id').fill('lts-browser-site');
-    await dialog.getByRole('button', { name: /^Activate/ }).click();
+    await dialog.getByRole('button', { name: 'Confirm activation' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByText('lts-browser-site').waitFor();
     await lookAt(page, '06-license-activated');
@@ -159,7 +156,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await lookAt(page, '07-sign-up');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill('short');
-    await page.getByLabel('Name').fill('New Customer');
+    await page.getByLabel('Name', { exact: true }).fill('New Customer');
     await page.getByRole('button', { name: 'Create account' }).click();
     // The account service's field error, next to its field.
     await page.getByText(/12 to 256 characters/).waitFor();
@@ -197,7 +194,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     const page = await newPage();
     await signIn(page, first.email);
     await waitForItems(page, 1);
-    await page.getByRole('button', { name: 'Generate License' }).first().click();
+    await page.getByRole('button', { name: 'Generate License', exact: true }).first().click();
     await page.getByRole('heading', { name: 'License Detail' }).waitFor();
     const detailUrl = page.url();
 
@@ -206,7 +203,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await signIn(other, second.email);
     await other.goto(detailUrl);
     await other.getByRole('heading', { name: /not found/i }).waitFor();
-    expect(await other.getByRole('button', { name: 'Activate' }).count()).toBe(0);
+    expect(await other.getByRole('button', { name: 'Activate', exact: true }).count()).toBe(0);
     await lookAt(other, '13-not-found');
   });
 
@@ -218,14 +215,14 @@ describe('the customer portal in a real browser (Chromium, the running services)
     const session = cookies.find((cookie) => cookie.name === 'portal_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
 
     const replay = await newPage();
     await replay.context().addCookies([session!]);
     const answer = await replay.request.get(portalUrl('/v1/session'));
     expect(answer.status()).toBe(401);
     await replay.goto(portalUrl('/licenses'));
-    await replay.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await replay.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   });
 
   it('ends the session when its refresh token is replayed (the sign-in is revoked)', async () => {
@@ -244,7 +241,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     expect(replayed.status).toBe(401);
     await ageAccessTokens(platform);
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     await page.getByText(/session has ended/i).waitFor();
     await lookAt(page, '14-session-ended');
   });
@@ -262,22 +259,19 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await waitForItems(page, 1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await lookAt(page, '15-licenses-360px');
-    await tabTo(page, page.getByRole('button', { name: 'Generate License' }).first());
+    await tabTo(page, page.getByRole('button', { name: 'Generate License', exact: true }).first());
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'License Detail' }).waitFor();
-    await tabTo(page, page.getByRole('button', { name: 'Activate' }));
+    await tabTo(page, page.getByRole('button', { name: 'Activate', exact: true }));
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    await tabTo(page, dialog.getByLabel(/vendor|dynamsoft/i));
+    await tabTo(page, dialog.getByLabel('Dynamsoft-hosting'));
     await page.keyboard.press('Space');
-    await tabTo(page, dialog.getByRole('button', { name: /^Activate/ }));
+    await tabTo(page, dialog.getByRole('button', { name: 'Confirm activation' }));
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden' });
-    await page
-      .getByText(/vendor-hosted|dynamsoft-hosting/i)
-      .first()
-      .waitFor();
+    await page.getByRole('link', { name: 'Download License File' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await lookAt(page, '16-license-detail-360px');
   });
