@@ -156,6 +156,7 @@ async function startServices(infra, dir, running, log) {
   // behaviour is proven by the account e2e spec, not here.
   for (const limit of ['SIGN_IN', 'RESET', 'REGISTER'])
     for (const per of ['PER_ACCOUNT', 'PER_CLIENT']) shared[`RATE_LIMIT_${limit}_${per}`] = '999999/1';
+  shared.RATE_LIMIT_REFRESH_PER_CLIENT = '999999/1'; // made-up refresh tokens are refused refreshes
   await Promise.all(
     services.map(async (service) => {
       const database = `fuzz_${service.database}`;

@@ -21,6 +21,7 @@ import { PurchaseConsumer } from './purchases/purchase-consumer';
 import { RegistrationController } from './registration/registration.controller';
 import { PasswordHasher } from './security/passwords';
 import { RateLimiter } from './security/rate-limiter';
+import { RefreshTokens } from './security/refresh-tokens';
 import { ACCESS_TOKEN_RING } from './tokens';
 
 /** The mail outbox relay: woken by every commit, stopped (its mail in flight sent) before the database closes. */
@@ -41,13 +42,17 @@ class MailRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   }
 }
 
-/** Expired rate-limit buckets are pruned every 10 minutes. */
+/**
+ * Every 10 minutes: expired rate-limit buckets, and refresh tokens a day after they expired or
+ * their sign-in was revoked, are deleted.
+ */
 @Injectable()
-class RateLimitPruning implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class Pruning implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -56,6 +61,9 @@ class RateLimitPruning implements OnApplicationBootstrap, BeforeApplicationShutd
       this.limiter
         .prune()
         .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning rate limits failed'));
+      this.refreshTokens
+        .prune()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning refresh tokens failed'));
     }, 600_000);
     this.timer.unref();
   }
@@ -101,6 +109,47 @@ const mailSender: Provider = {
   },
 };
 
+function credentialsService(config: AccountConfig): Provider {
+  return {
+    provide: CredentialsService,
+    inject: [AccountService, PasswordHasher, RateLimiter, RefreshTokens, LOGGER, METRICS_REGISTRY, CLOCK],
+    useFactory: (
+      accounts: AccountService,
+      hasher: PasswordHasher,
+      limiter: RateLimiter,
+      refreshTokens: RefreshTokens,
+      logger: Logger,
+      metrics: Registry,
+      now: Clock,
+    ) => {
+      const refreshes = new Counter({
+        name: 'token_refreshes_total',
+        help: 'Refresh-token exchanges: rotated (200), refused (401, reuse included) or rate-limited (429)',
+        labelNames: ['outcome'],
+        registers: [metrics],
+      });
+      const reuse = new Counter({
+        name: 'refresh_token_reuse_total',
+        help: 'Refresh tokens presented again after their use; each revoked the whole sign-in (family)',
+        registers: [metrics],
+      });
+      return new CredentialsService({
+        accounts,
+        hasher,
+        limiter,
+        limits: config.rateLimits,
+        accessTokens: config.accessTokens,
+        refreshTokens,
+        refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+        logger,
+        onRefresh: (outcome) => refreshes.inc({ outcome }),
+        onReuse: () => reuse.inc(),
+        now,
+      });
+    },
+  };
+}
+
 /** The account service: its HTTP API, the purchase consumer and the mail relay, as Nest providers. */
 export function appModule(config: AccountConfig, logger: Logger, metrics: Registry): DynamicModule {
   const { keys, issuer, audience } = config.accessTokens;
@@ -137,21 +186,14 @@ export function appModule(config: AccountConfig, logger: Logger, metrics: Regist
         useFactory: (base: ServiceStore) => new RateLimiter(base.pool),
       },
       {
-        provide: CredentialsService,
-        inject: [AccountService, PasswordHasher, RateLimiter, CLOCK],
-        useFactory: (accounts: AccountService, hasher: PasswordHasher, limiter: RateLimiter, now: Clock) =>
-          new CredentialsService({
-            accounts,
-            hasher,
-            limiter,
-            limits: config.rateLimits,
-            accessTokens: config.accessTokens,
-            now,
-          }),
+        provide: RefreshTokens,
+        inject: [ServiceStore],
+        useFactory: (base: ServiceStore) => new RefreshTokens(base.pool, config.refreshTokenTtlSeconds),
       },
+      credentialsService(config),
       mailSender,
       MailRelay,
-      RateLimitPruning,
+      Pruning,
     ],
   });
 }

@@ -13,6 +13,8 @@ export interface RateLimits {
   /** Registrations per address and per client (each mails someone). */
   registerPerAccount: RateLimit;
   registerPerClient: RateLimit;
+  /** Refused refreshes (unknown, expired, revoked or reused tokens) per client address. */
+  refreshPerClient: RateLimit;
 }
 
 /** What both the service and the operator commands need. */
@@ -31,6 +33,8 @@ export interface AccountConfig extends CommonConfig, AccountCoreConfig {
   trustProxy: boolean;
   rateLimits: RateLimits;
   accessTokens: AccessTokenIssuerConfig;
+  /** Lifetime of each refresh token from its issue (sliding: every refresh issues a new one). */
+  refreshTokenTtlSeconds: number;
 }
 
 export const SERVICE_NAME = 'account';
@@ -44,7 +48,10 @@ const RATE_LIMIT_DEFAULTS: Record<keyof RateLimits, [variable: string, fallback:
   resetPerClient: ['RATE_LIMIT_RESET_PER_CLIENT', '30/60'],
   registerPerAccount: ['RATE_LIMIT_REGISTER_PER_ACCOUNT', '5/900'],
   registerPerClient: ['RATE_LIMIT_REGISTER_PER_CLIENT', '30/60'],
+  refreshPerClient: ['RATE_LIMIT_REFRESH_PER_CLIENT', '100/60'],
 };
+
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 function readCore(env: EnvReader): Omit<AccountCoreConfig, 'databaseUrl'> {
   return {
@@ -78,6 +85,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     pattern: /^[A-Za-z0-9._-]{1,200}$/,
   });
   const trustProxy = env.oneOf('TRUST_PROXY', ['true', 'false'], 'false') === 'true';
+  const refreshTokenTtlSeconds = env.int('REFRESH_TOKEN_TTL_SECONDS', {
+    default: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+    min: 1,
+    max: 365 * 86_400,
+  });
   env.done();
   const rateLimits = readRateLimits(env);
   const accessTokens = readAccessTokenIssuerConfig(source);
@@ -90,6 +102,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy,
     rateLimits,
     accessTokens,
+    refreshTokenTtlSeconds,
   };
 }
 

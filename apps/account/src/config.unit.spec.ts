@@ -22,7 +22,11 @@ describe('account config', () => {
       tokenTtlSeconds: 3600,
       purchasesConsumerGroup: 'account.purchases',
       trustProxy: false,
-      rateLimits: { signInPerAccount: { limit: 10, windowSeconds: 60 } },
+      rateLimits: {
+        signInPerAccount: { limit: 10, windowSeconds: 60 },
+        refreshPerClient: { limit: 100, windowSeconds: 60 },
+      },
+      refreshTokenTtlSeconds: 2_592_000,
     });
     expect(config.accessTokens.ttlSeconds).toBe(900);
     expect(config.accessTokens.keys.jwks().keys).toHaveLength(1);
@@ -49,10 +53,29 @@ describe('account config', () => {
     ],
     ['ACCESS_TOKEN_SIGNING_KEY', { ACCESS_TOKEN_SIGNING_KEY: 'garbage' }, /ACCESS_TOKEN_SIGNING_KEY/],
     ['TRUST_PROXY', { TRUST_PROXY: 'yes' }, /TRUST_PROXY must be one of true, false/],
+    [
+      'REFRESH_TOKEN_TTL_SECONDS',
+      { REFRESH_TOKEN_TTL_SECONDS: '0' },
+      /REFRESH_TOKEN_TTL_SECONDS must be between 1 and 31536000/,
+    ],
+    [
+      'REFRESH_TOKEN_TTL_SECONDS',
+      { REFRESH_TOKEN_TTL_SECONDS: '30d' },
+      /REFRESH_TOKEN_TTL_SECONDS must be an integer/,
+    ],
+    [
+      'RATE_LIMIT_REFRESH_PER_CLIENT',
+      { RATE_LIMIT_REFRESH_PER_CLIENT: '100' },
+      /RATE_LIMIT_REFRESH_PER_CLIENT must be/,
+    ],
   ])('names %s when it is wrong', (_name, override, message) => {
     const run = () => loadConfig({ ...base, ...override });
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(message);
+  });
+
+  it('reads the refresh-token lifetime in seconds', () => {
+    expect(loadConfig({ ...base, REFRESH_TOKEN_TTL_SECONDS: '3600' }).refreshTokenTtlSeconds).toBe(3600);
   });
 
   it('parses rate limits as <limit>/<seconds>', () => {

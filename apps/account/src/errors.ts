@@ -6,6 +6,21 @@ function assertUnreachable(value: never): never {
   throw new Error(`unhandled error code ${String(value)}`);
 }
 
+export const invalidCredentials = (detail: string) =>
+  new ProblemException(401, 'invalid-credentials', 'Sign-in failed', detail);
+
+export const emailNotVerified = (detail: string) =>
+  new ProblemException(403, 'email-not-verified', 'Email address not verified', detail);
+
+export const rateLimited = (detail: string, retryAfterSeconds: number) =>
+  new ProblemException(429, 'too-many-requests', 'Too many requests', detail, {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+
+/** One answer for every refresh token that cannot be exchanged: unknown, expired, revoked or reused. */
+export const invalidRefreshToken = (detail: string) =>
+  new ProblemException(401, 'invalid-refresh-token', 'Invalid refresh token', detail);
+
 /**
  * The one place domain error codes become problem details; anything else is rethrown as is (a
  * database outage becomes a 503 in the platform's filter).
@@ -26,13 +41,13 @@ export function rethrowAsProblem(error: unknown): never {
   if (error instanceof CredentialsError) {
     switch (error.code) {
       case 'invalid-credentials':
-        throw new ProblemException(401, 'invalid-credentials', 'Sign-in failed', error.message);
+        throw invalidCredentials(error.message);
       case 'email-not-verified':
-        throw new ProblemException(403, 'email-not-verified', 'Email address not verified', error.message);
+        throw emailNotVerified(error.message);
       case 'rate-limited':
-        throw new ProblemException(429, 'too-many-requests', 'Too many requests', error.message, {
-          headers: { 'retry-after': String(error.retryAfterSeconds) },
-        });
+        throw rateLimited(error.message, error.retryAfterSeconds);
+      case 'invalid-refresh-token':
+        throw invalidRefreshToken(error.message);
       default:
         assertUnreachable(error.code);
     }

@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { Kafka, type Producer } from 'kafkajs';
 import { topics } from '@otl/contracts';
 import {
@@ -36,14 +34,14 @@ import {
   accountEnv,
   accountEvents,
   assignmentsOf,
+  claimsOf,
+  createStaff as runCreateStaff,
   createdFor,
   newEmail,
   newSigningKey,
   storedCounts,
   storedFor,
 } from './support';
-
-const ROOT = resolve(__dirname, '..', '..', '..');
 
 describe('account service (running services, real Postgres, Kafka and SMTP catcher)', () => {
   const signingKey = newSigningKey();
@@ -474,21 +472,7 @@ describe('account service (running services, real Postgres, Kafka and SMTP catch
   });
 
   describe('staff (npm run account:create-staff)', () => {
-    const createStaff = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        [
-          '-r',
-          './tools/runtime/register-aliases.cjs',
-          'dist/out-tsc/apps/account/src/staff/create-staff.js',
-          ...args,
-        ],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, PORTAL_URL },
-        },
-      );
+    const createStaff = (...args: string[]) => runCreateStaff(db.url, ...args);
 
     it('creates a staff account, prints and mails a set-password link; its tokens carry the role', async () => {
       const email = newEmail('Rep');
@@ -501,11 +485,10 @@ describe('account service (running services, real Postgres, Kafka and SMTP catch
       expect(mailed!.text).toContain(printed);
 
       expect((await api.setPassword(new URL(printed!).searchParams.get('token')!)).status).toBe(204);
-      const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
-      expect(claims(await accessTokenOf(email)).roles).toEqual(['sales-rep']);
+      expect(claimsOf(await accessTokenOf(email)).roles).toEqual(['sales-rep']);
 
       expect(createStaff('--email', email.toUpperCase(), '--role', 'sales-manager').status).toBe(0);
-      expect(claims(await accessTokenOf(email)).roles).toEqual(['sales-manager']);
+      expect(claimsOf(await accessTokenOf(email)).roles).toEqual(['sales-manager']);
     });
 
     it('refuses a role for a customer with purchases, and bad arguments', async () => {
@@ -527,6 +510,8 @@ describe('account service (running services, real Postgres, Kafka and SMTP catch
           '/v1/accounts',
           '/v1/accounts/verification',
           '/v1/auth/token',
+          '/v1/auth/token/refresh',
+          '/v1/auth/logout',
           '/v1/auth/password-reset',
           '/v1/auth/password-reset/confirm',
           '/v1/me',

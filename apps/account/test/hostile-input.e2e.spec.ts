@@ -17,6 +17,8 @@ describe('account under hostile input (running service, real Postgres and SMTP c
   let service: RunningService;
   let api: AccountApi;
   const verified = newEmail('Hostile.Verified');
+  /** The live refresh token of a sign-in, exchanged by each good request after a refresh case. */
+  let refreshToken = '';
 
   beforeAll(async () => {
     db = await createTestDatabase('account_hostile');
@@ -25,6 +27,7 @@ describe('account under hostile input (running service, real Postgres and SMTP c
     expect((await api.register(verified)).status).toBe(202);
     const [verification] = await mail.waitFor(verified);
     expect((await api.verify(mailedLink(verification!, '/verify-email').token)).status).toBe(204);
+    refreshToken = (await api.signIn(verified)).body.refreshToken as string;
   });
 
   afterAll(async () => {
@@ -84,6 +87,26 @@ describe('account under hostile input (running service, real Postgres and SMTP c
       textField: 'token',
       good: () =>
         expectTokenRefused('/v1/auth/password-reset/confirm', { token: unknownToken, password: PASSWORD }),
+    },
+    {
+      name: 'POST /v1/auth/token/refresh',
+      path: '/v1/auth/token/refresh',
+      valid: () => ({ refreshToken: unknownToken }),
+      field: 'refreshToken',
+      textField: 'refreshToken',
+      good: async () => {
+        const answer = await api.refresh(refreshToken);
+        expect(answer.status).toBe(200);
+        refreshToken = answer.body.refreshToken as string;
+      },
+    },
+    {
+      name: 'POST /v1/auth/logout',
+      path: '/v1/auth/logout',
+      valid: () => ({ refreshToken: unknownToken }),
+      field: 'refreshToken',
+      textField: 'refreshToken',
+      good: async () => expect((await api.logout(unknownToken)).status).toBe(204),
     },
   ];
 

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { assertValidEvent, parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
 import { requireEnv, uniqueName, type ReceivedRecord } from '@otl/testing';
@@ -82,7 +84,39 @@ export class AccountApi {
   me(accessToken: string) {
     return this.request('GET', '/v1/me', undefined, { authorization: `Bearer ${accessToken}` });
   }
+
+  refresh(refreshToken: string, headers: Record<string, string> = {}) {
+    return this.request('POST', '/v1/auth/token/refresh', { refreshToken }, headers);
+  }
+
+  logout(refreshToken: string) {
+    return this.request('POST', '/v1/auth/logout', { refreshToken });
+  }
 }
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** `npm run account:create-staff -- …` as built (dist/), against the spec's database. */
+export function createStaff(databaseUrl: string, ...args: string[]) {
+  return spawnSync(
+    process.execPath,
+    [
+      '-r',
+      './tools/runtime/register-aliases.cjs',
+      'dist/out-tsc/apps/account/src/staff/create-staff.js',
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, PORTAL_URL },
+    },
+  );
+}
+
+/** The claims of a JWT, unverified (the spec checks what the service put in). */
+export const claimsOf = (token: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 /** Events on accounts.v1 as read off Kafka, each held to the contract's schema. */
 export function accountEvents(records: readonly ReceivedRecord[]): PublicCloudEvent[] {

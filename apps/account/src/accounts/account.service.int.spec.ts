@@ -12,7 +12,7 @@ import {
 } from '@otl/event-store';
 import { withCorrelationId } from '@otl/platform';
 import { createTestDatabase, type TestDatabase } from '@otl/testing';
-import { AccountTables1764316800000 } from '../infrastructure/migrations/1764316800000-account-tables';
+import { accountMigrations } from '../infrastructure/migrations';
 import { AccountService } from './account.service';
 import { streams } from './email';
 
@@ -45,7 +45,7 @@ describe('AccountService on real Postgres', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('account_service');
-    dataSource = createDataSource({ url: db.url, migrations: [AccountTables1764316800000] });
+    dataSource = createDataSource({ url: db.url, migrations: accountMigrations });
     await dataSource.initialize();
     await migrate(dataSource);
     pool = poolOf(dataSource);

@@ -3,6 +3,7 @@ import type { PurchaseRecordedV1 } from '@otl/contracts';
 import type { EventStore, EventTransaction, Statement, StoredEvent } from '@otl/event-store';
 import { currentCorrelationId } from '@otl/platform';
 import { mailsFor, outboxInsert } from '../mail/outbox';
+import { revokeAccountFamilies } from '../security/refresh-tokens';
 import { hashSecretToken, newSecretToken, type SecretToken } from '../security/secret-tokens';
 import {
   AccountError,
@@ -246,7 +247,7 @@ export class AccountService {
     });
   }
 
-  /** The writes of a decision: its events, its indexes and its mails. */
+  /** The writes of a decision: its events, its indexes, its mails and the sign-ins a new password ends. */
   private record(tx: EventTransaction, decision: Decision): Recorded {
     const { accountId, version, before, events, tokens, extra } = decision;
     const correlationId = currentCorrelationId();
@@ -275,6 +276,13 @@ export class AccountService {
           ]),
         );
       }
+    }
+    // A new or discarded password ends every sign-in made with the old one, in this same commit.
+    const passwordChanged = events.some(
+      (event) => event.type === 'account.password-set' || event.type === 'account.password-discarded',
+    );
+    if (passwordChanged && before.status === 'open') {
+      statements.push(revokeAccountFamilies(accountId, 'password-changed'));
     }
     const rawTokens = new Map(tokens.map((token) => [token.hash, token.raw]));
     statements.push(outboxInsert(mailsFor(state, stamped, rawTokens)));

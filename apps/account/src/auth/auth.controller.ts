@@ -26,13 +26,15 @@ import { rethrowAsProblem } from '../errors';
 import { ACCESS_TOKEN_RING } from '../tokens';
 import { CredentialsService } from './credentials.service';
 import {
-  AccessTokenDto,
   CheckYourEmailDto,
   MeDto,
   PasswordResetConfirmDto,
   PasswordResetDto,
+  RefreshTokenDto,
   SignInDto,
+  TokensDto,
 } from './dto';
+import { answers } from './openapi';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -42,21 +44,58 @@ export class AuthController {
   @Post('token')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Sign in: exchange email and password for an access token',
+    summary: 'Sign in: exchange email and password for an access token and a refresh token',
     description:
       'The access token is an EdDSA-signed JWT (claims sub, email, roles, iat, exp, iss, aud) that every ' +
-      'service verifies with the keys at /.well-known/jwks.json. Any failure (no account, wrong password, ' +
-      'password not yet set) is the same 401; 403 only when the password is right but the email is not ' +
-      'verified. Failed attempts are limited per address and per client (429 with retry-after).',
+      'service verifies with the keys at /.well-known/jwks.json. The refresh token is opaque and starts a ' +
+      'sign-in that /v1/auth/token/refresh renews for as long as it is used at least every ' +
+      'REFRESH_TOKEN_TTL_SECONDS (30 days). Any failure (no account, wrong password, password not yet set) ' +
+      'is the same 401; 403 only when the password is right but the email is not verified. Failed attempts ' +
+      'are limited per address and per client (429 with retry-after).',
   })
-  @ApiOkResponse({ type: AccessTokenDto })
-  @ApiUnauthorizedResponse({ description: 'The email address or password is not correct.' })
-  @ApiForbiddenResponse({
-    description: '`email-not-verified`: the password is right; verify the address first.',
-  })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts; see retry-after.' })
-  signIn(@Body() body: SignInDto, @Req() request: FastifyRequest): Promise<AccessTokenDto> {
+  @ApiOkResponse({ type: TokensDto, description: 'Signed in.' })
+  @ApiUnauthorizedResponse(answers.signInRefused)
+  @ApiForbiddenResponse(answers.emailNotVerified)
+  @ApiTooManyRequestsResponse(answers.limited('Too many failed attempts for this address or client.'))
+  signIn(@Body() body: SignInDto, @Req() request: FastifyRequest): Promise<TokensDto> {
     return this.credentials.signIn(body.email, body.password, request.ip).catch(rethrowAsProblem);
+  }
+
+  @Post('token/refresh')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new access token and a new refresh token',
+    description:
+      'Rotation (OAuth 2.0 Security BCP, RFC 9700 §4.14): the presented token is retired and the answer holds ' +
+      'the next one, valid for REFRESH_TOKEN_TTL_SECONDS (30 days) from now, so a sign-in lasts as long as ' +
+      'it is refreshed at least that often. The access token carries the claims the account has now (roles ' +
+      'included), as at sign-in. Presenting a retired token again is taken as theft: every token of that ' +
+      'sign-in is revoked (401), the newest included. Of two concurrent refreshes of one token exactly one ' +
+      'succeeds; the other is such a reuse. A password change, a logout, or an account that can no longer ' +
+      'sign in ends the tokens too. Refused refreshes are limited per client (429 with retry-after); ' +
+      'successful ones never count.',
+  })
+  @ApiOkResponse({ type: TokensDto, description: 'The next pair; the presented refresh token is retired.' })
+  @ApiBadRequestResponse(answers.refreshMalformed)
+  @ApiUnauthorizedResponse(answers.refreshRefused)
+  @ApiTooManyRequestsResponse(answers.limited('Too many refused refreshes from this client.'))
+  refresh(@Body() body: RefreshTokenDto, @Req() request: FastifyRequest): Promise<TokensDto> {
+    return this.credentials.refresh(body.refreshToken, request.ip).catch(rethrowAsProblem);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Sign out: revoke the sign-in of a refresh token',
+    description:
+      'Revokes every refresh token of the sign-in this one belongs to (whether it is current, already used ' +
+      'or expired). Idempotent: 204 also for an unknown or already revoked token. Access tokens already ' +
+      'issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS, 15 minutes).',
+  })
+  @ApiNoContentResponse({ description: 'Signed out (or nothing to sign out).' })
+  @ApiBadRequestResponse(answers.refreshMalformed)
+  async logout(@Body() body: RefreshTokenDto): Promise<void> {
+    await this.credentials.logout(body.refreshToken);
   }
 
   @Post('password-reset')
@@ -83,7 +122,8 @@ export class AuthController {
     summary: 'Set a password with a mailed token',
     description:
       'For a reset and for a first password alike. The old password stops working and its owner is ' +
-      'mailed a notice; other outstanding links stop working too. Using the link also verifies the address.',
+      'mailed a notice; other outstanding links stop working too, and so does every refresh token of the ' +
+      'account (each sign-in must be made again). Using the link also verifies the address.',
   })
   @ApiNoContentResponse({ description: 'The password is set.' })
   @ApiBadRequestResponse({

@@ -1,12 +1,16 @@
 import { signAccessToken, type AccessTokenIssuerConfig } from '@otl/auth';
+import type { Logger } from '@otl/platform';
 import { AccountService } from '../accounts/account.service';
-import { signInOutcome, type Profile } from '../accounts/domain/account';
+import { refreshAllowed, signInOutcome, type OpenAccount, type Profile } from '../accounts/domain/account';
 import { emailKey } from '../accounts/email';
 import type { RateLimits } from '../config';
 import type { PasswordHasher } from '../security/passwords';
 import type { Bucket, RateLimiter } from '../security/rate-limiter';
+import type { RefreshTokens } from '../security/refresh-tokens';
+import { drawSecret, hashSecretToken } from '../security/secret-tokens';
 
-export type CredentialsErrorCode = 'invalid-credentials' | 'email-not-verified' | 'rate-limited';
+export type CredentialsErrorCode =
+  'invalid-credentials' | 'email-not-verified' | 'rate-limited' | 'invalid-refresh-token';
 
 export class CredentialsError extends Error {
   constructor(
@@ -20,11 +24,24 @@ export class CredentialsError extends Error {
   }
 }
 
-export interface IssuedAccessToken {
+/** What a sign-in and a refresh answer: an access token and the refresh token that renews it. */
+export interface IssuedTokens {
   accessToken: string;
   tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
   expiresIn: number;
+  refreshToken: string;
+  /** Seconds until the refresh token expires, unless exchanged first. */
+  refreshExpiresIn: number;
 }
+
+/** How a refresh ended, for the metrics: exchanged, refused (401, reuse included) or rate limited (429). */
+export type RefreshOutcome = 'rotated' | 'refused' | 'rate-limited';
+
+export const INVALID_CREDENTIALS = 'The email address or password is not correct.';
+export const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked; sign in again.';
+export const RATE_LIMITED = 'Too many attempts; try again later.';
+export const EMAIL_NOT_VERIFIED = 'Confirm your email address first: use the link we mailed to you.';
 
 /** Passwords compare after Unicode normalisation, so one typed on another keyboard still matches. */
 export function normalizePassword(password: string): string {
@@ -37,6 +54,14 @@ export interface CredentialsOptions {
   limiter: RateLimiter;
   limits: RateLimits;
   accessTokens: AccessTokenIssuerConfig;
+  refreshTokens: RefreshTokens;
+  /** Lifetime of each refresh token, as `refreshExpiresIn` says. */
+  refreshTokenTtlSeconds: number;
+  logger?: Logger;
+  /** Called once per refresh request with its outcome. */
+  onRefresh?(outcome: RefreshOutcome): void;
+  /** Called when a retired refresh token came back and its family was revoked. */
+  onReuse?(): void;
   now?: () => Date;
 }
 
@@ -64,7 +89,7 @@ export class CredentialsService {
   private async refuseIfLimited(buckets: Bucket[]): Promise<void> {
     const retryAfter = await this.options.limiter.blocked(buckets);
     if (retryAfter > 0) {
-      throw new CredentialsError('rate-limited', 'Too many attempts; try again later.', retryAfter);
+      throw new CredentialsError('rate-limited', RATE_LIMITED, retryAfter);
     }
   }
 
@@ -93,7 +118,7 @@ export class CredentialsService {
   }
 
   /** Only failures count towards the sign-in limits, so an owner who gets in is never locked out by it. */
-  async signIn(email: string, password: string, client: string): Promise<IssuedAccessToken> {
+  async signIn(email: string, password: string, client: string): Promise<IssuedTokens> {
     const buckets = this.buckets('sign-in', email, client);
     await this.refuseIfLimited(buckets);
     const state = await this.options.accounts.findByEmail(email);
@@ -102,17 +127,67 @@ export class CredentialsService {
     const outcome = signInOutcome(state, matches);
     if (outcome === 'invalid-credentials' || state.status !== 'open') {
       await this.options.limiter.hit(buckets);
-      throw new CredentialsError('invalid-credentials', 'The email address or password is not correct.');
+      throw new CredentialsError('invalid-credentials', INVALID_CREDENTIALS);
     }
     if (outcome === 'email-not-verified') {
-      throw new CredentialsError(
-        'email-not-verified',
-        'Confirm your email address first: use the link we mailed to you.',
+      throw new CredentialsError('email-not-verified', EMAIL_NOT_VERIFIED);
+    }
+    const refresh = drawSecret();
+    await this.options.refreshTokens.start(state.accountId, state.generation, refresh.hash);
+    return this.issue(state, refresh.raw);
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh token (rotation), with the
+   * claims the account has now. A token already exchanged revokes its whole family (OAuth 2.0
+   * Security BCP, RFC 9700 §4.14); it, and an unknown, expired or revoked one, is one generic
+   * 401. Refusals count towards a per-client limit; successful refreshes never do.
+   */
+  async refresh(rawToken: string, client: string): Promise<IssuedTokens> {
+    const buckets: Bucket[] = [
+      { key: `refresh:client:${client}`, rule: this.options.limits.refreshPerClient },
+    ];
+    try {
+      await this.refuseIfLimited(buckets);
+    } catch (error) {
+      this.options.onRefresh?.('rate-limited');
+      throw error;
+    }
+    const next = drawSecret();
+    const rotation = await this.options.refreshTokens.rotate(hashSecretToken(rawToken), next.hash);
+    if (rotation.outcome === 'reuse') {
+      this.options.onReuse?.();
+      this.options.logger?.warn(
+        { accountId: rotation.accountId, familyId: rotation.familyId },
+        'a retired refresh token was presented again; its family is revoked',
       );
     }
+    if (rotation.outcome !== 'rotated') return this.refuseRefresh(buckets);
+    const account = await this.options.accounts.findById(rotation.accountId);
+    if (!account || !refreshAllowed(account, rotation.generation)) {
+      await this.options.refreshTokens.revokeFamily(rotation.familyId, 'account-unusable');
+      return this.refuseRefresh(buckets);
+    }
+    this.options.onRefresh?.('rotated');
+    return this.issue(account, next.raw);
+  }
+
+  /** Revokes the family of the token (a sign-out); an unknown or already revoked token changes nothing. */
+  async logout(rawToken: string): Promise<void> {
+    await this.options.refreshTokens.revokeFamilyOf(hashSecretToken(rawToken), 'logout');
+  }
+
+  private async refuseRefresh(buckets: Bucket[]): Promise<never> {
+    await this.options.limiter.hit(buckets);
+    this.options.onRefresh?.('refused');
+    throw new CredentialsError('invalid-refresh-token', INVALID_REFRESH_TOKEN);
+  }
+
+  /** The answer of a sign-in or refresh: an access token with the account's current claims. */
+  private issue(account: OpenAccount, refreshToken: string): IssuedTokens {
     const { keys, issuer, audience, ttlSeconds } = this.options.accessTokens;
     const accessToken = signAccessToken(
-      { sub: state.accountId, email: state.email, roles: state.roles },
+      { sub: account.accountId, email: account.email, roles: account.roles },
       {
         key: keys.current.privateKey,
         kid: keys.current.kid,
@@ -122,6 +197,12 @@ export class CredentialsService {
         now: this.options.now?.(),
       },
     );
-    return { accessToken, tokenType: 'Bearer', expiresIn: ttlSeconds };
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: ttlSeconds,
+      refreshToken,
+      refreshExpiresIn: this.options.refreshTokenTtlSeconds,
+    };
   }
 }

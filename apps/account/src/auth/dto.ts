@@ -22,17 +22,34 @@ function NewPassword(): PropertyDecorator {
   };
 }
 
-function MailedToken(): PropertyDecorator {
+export const REFRESH_TOKEN_EXAMPLE = 'ZXhhbXBsZSByZWZyZXNoLCBuZXZlciB2YWxpZCEhISE';
+
+/** A secret this service drew (256 random bits, base64url): a mailed token or a refresh token. */
+function SecretToken(options: { example: string; description: string; message: string }): PropertyDecorator {
   return (target, key) => {
     ApiProperty({
-      example: 'q3J0mZ8Qe4dW0u1v2Xz9aB7cD6eF5gH4iJ3kL2mN1oP',
+      example: options.example,
       pattern: SECRET_TOKEN_PATTERN.source,
-      description: 'The token from the mailed link (43 base64url characters).',
+      description: options.description,
     })(target, key);
     IsString()(target, key);
-    Matches(SECRET_TOKEN_PATTERN, { message: 'must be the token from the mailed link' })(target, key);
+    Matches(SECRET_TOKEN_PATTERN, { message: options.message })(target, key);
   };
 }
+
+const MailedToken = () =>
+  SecretToken({
+    example: 'q3J0mZ8Qe4dW0u1v2Xz9aB7cD6eF5gH4iJ3kL2mN1oP',
+    description: 'The token from the mailed link (43 base64url characters).',
+    message: 'must be the token from the mailed link',
+  });
+
+const RefreshToken = () =>
+  SecretToken({
+    example: REFRESH_TOKEN_EXAMPLE,
+    description: 'A refresh token from a sign-in or a refresh (43 base64url characters).',
+    message: 'must be a refresh token as issued (43 base64url characters)',
+  });
 
 export class RegisterDto {
   @IsEmailAddress()
@@ -82,15 +99,45 @@ export class CheckYourEmailDto {
   status!: 'check-your-email';
 }
 
-export class AccessTokenDto {
-  @ApiProperty({ example: 'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln' })
+export class RefreshTokenDto {
+  @RefreshToken()
+  refreshToken!: string;
+}
+
+export class TokensDto {
+  @ApiProperty({
+    example: 'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln',
+    description: 'EdDSA-signed JWT; send it as `Authorization: Bearer <accessToken>`.',
+  })
   accessToken!: string;
 
   @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
-  @ApiProperty({ example: 900, description: 'Seconds until the token expires.' })
+  @ApiProperty({
+    type: 'integer',
+    example: 900,
+    description: 'Seconds until the access token expires (ACCESS_TOKEN_TTL_SECONDS).',
+  })
   expiresIn!: number;
+
+  @ApiProperty({
+    example: REFRESH_TOKEN_EXAMPLE,
+    pattern: SECRET_TOKEN_PATTERN.source,
+    description:
+      'Opaque, single use: POST it to /v1/auth/token/refresh for the next pair, which retires it. Keep it ' +
+      'secret (the service stores only its SHA-256 hash); presenting it again after its use revokes the sign-in.',
+  })
+  refreshToken!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 2592000,
+    description:
+      'Seconds until the refresh token expires unless used first (REFRESH_TOKEN_TTL_SECONDS, 30 days): each ' +
+      'refresh issues a token that lives this long from then.',
+  })
+  refreshExpiresIn!: number;
 }
 
 export class MeDto {

@@ -337,6 +337,20 @@ export function signInOutcome(state: AccountState, passwordMatches: boolean): Si
   return state.emailVerified ? 'ok' : 'email-not-verified';
 }
 
+/**
+ * Whether a refresh token of a sign-in made at credentials `generation` may still be exchanged:
+ * the account must still be one that could sign in (a password, a proven address), and its password
+ * must not have changed or been discarded since (each bumps the generation).
+ */
+export function refreshAllowed(state: AccountState, generation: number): state is OpenAccount {
+  return (
+    state.status === 'open' &&
+    state.passwordHash !== null &&
+    state.emailVerified &&
+    state.generation === generation
+  );
+}
+
 export function stateOf(events: readonly AccountEvent[]): AccountState {
   return events.reduce(evolve, initialState);
 }

@@ -5,6 +5,7 @@ import {
   decide,
   evolve,
   initialState,
+  refreshAllowed,
   signInOutcome,
   stateOf,
   type AccountEvent,
@@ -291,6 +292,37 @@ describe('account decider', () => {
     it('tells an unverified address apart only to someone with the right password', () => {
       expect(signInOutcome(stateOf(registered), true)).toBe('email-not-verified');
       expect(signInOutcome(stateOf(verifiedAccount), true)).toBe('ok');
+    });
+  });
+
+  describe('refreshAllowed', () => {
+    // The generation a sign-in of the verified account records: one password set so far.
+    const signedIn = stateOf(verifiedAccount);
+    const generation = signedIn.status === 'open' ? signedIn.generation : -1;
+
+    it('lets a sign-in go on while the account can sign in with the same password', () => {
+      expect(generation).toBe(1);
+      expect(refreshAllowed(signedIn, generation)).toBe(true);
+      // Events that do not touch the credentials change nothing.
+      expect(
+        refreshAllowed(stateOf([...verifiedAccount, assigned(), issued('R', 'set-password', 'reset')]), 1),
+      ).toBe(true);
+    });
+
+    it('ends it once the password changed or was discarded', () => {
+      const reset = [...verifiedAccount, issued('R', 'set-password', 'reset'), redeemed('R')];
+      expect(refreshAllowed(stateOf([...reset, passwordSet('H2', 'token', true)]), generation)).toBe(false);
+      const discarded: AccountEvent = {
+        type: 'account.password-discarded',
+        data: { reason: 'unverified-at-purchase', discardedAt: at },
+      };
+      expect(refreshAllowed(stateOf([...verifiedAccount, discarded]), generation)).toBe(false);
+    });
+
+    it('refuses an account that could not sign in: none, no password, address unproven', () => {
+      expect(refreshAllowed(initialState, 0)).toBe(false);
+      expect(refreshAllowed(stateOf([created('purchase'), verified]), 0)).toBe(false);
+      expect(refreshAllowed(stateOf(registered), 1)).toBe(false);
     });
   });
 });
