@@ -88,7 +88,7 @@ export async function portalModule(
     tracking: new Upstream('tracking', config.trackingUrl, config.upstreamTimeoutMs),
   };
   const database: ReadinessCheck = {
-    name: 'postgres',
+    name: 'database',
     check: async () => void (await pool.query('SELECT 1')),
   };
   logger.info(

@@ -2,10 +2,18 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { verifyLicenseFile, type LicenseFile } from '@otl/licensing';
+import type { LicenseFile } from '@otl/licensing';
 import { eventually, MailCatcher, mailedLink, startPlatform, type Platform } from '@otl/testing';
 import { launchChromium, lookAt, tabTo } from './browser-support';
-import { ageAccessTokens, JS, PASSWORD, sessionTokens, setPasswordLink, TWAIN } from './support';
+import {
+  ageAccessTokens,
+  JS,
+  PASSWORD,
+  sessionTokens,
+  setPasswordLink,
+  TWAIN,
+  verifiedPayload,
+} from './support';
 
 /**
  * The seed page's journey in Chromium, as a person finds things: by role and accessible name.
@@ -54,7 +62,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
 
   /** A store buyer with a password set through the API (for the tests that are not about that). */
   async function buyer(items = [JS]): Promise<{ email: string; purchaseId: string }> {
-    const email = `Buyer.${randomUUID().slice(0, 8)}@Example.com`;
+    const email = `Buyer.${randomUUID().slice(0, 8)}@example.com`;
     const purchaseId = await platform.store.order(email, 'Browser Buyer', items);
     const { token } = await setPasswordLink(mail, email);
     const response = await fetch(`${platform.account.url}/v1/auth/password-reset/confirm`, {
@@ -81,7 +89,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
   }
 
   it('takes a store buyer from the mailed link to a verified licence file (the seed page)', async () => {
-    const email = `Seed.${randomUUID().slice(0, 8)}@Example.com`;
+    const email = `Seed.${randomUUID().slice(0, 8)}@example.com`;
     await platform.store.order(email, 'Seed Buyer', [JS, TWAIN]);
     const { url } = await setPasswordLink(mail, email);
     expect(url.origin).toBe(new URL(portalUrl()).origin);
@@ -91,7 +99,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await page.getByRole('heading', { name: /set (a|your) password/i }).waitFor();
     expect(page.url()).not.toContain('token='); // taken out of the address bar once read
     await lookAt(page, '01-set-password');
-    await page.getByLabel('New password').fill(PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Confirm new password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByText('Your password is set.').waitFor();
@@ -133,10 +141,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
       page.getByRole('link', { name: 'Download License File' }).click(),
     ]);
     const file = JSON.parse(await readFile((await download.path()) as string, 'utf8')) as LicenseFile;
-    const keys = (await (await fetch(`${platform.license.url}/.well-known/license-signing-keys`)).json()) as {
-      keys: never[];
-    };
-    expect(verifyLicenseFile(file, keys as never)).toMatchObject({
+    expect(await verifiedPayload(platform, file)).toMatchObject({
       licenseId,
       trackingMode: 'self-hosted',
       ltsInstanceId: 'lts-browser-site',
@@ -148,7 +153,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
   });
 
   it('signs up, verifies the email from the mailed link, and signs in', async () => {
-    const email = `New.${randomUUID().slice(0, 8)}@Example.com`;
+    const email = `New.${randomUUID().slice(0, 8)}@example.com`;
     const page = await newPage();
     await page.goto(portalUrl('/sign-in'));
     await page.getByRole('link', { name: /create an account/i }).click();

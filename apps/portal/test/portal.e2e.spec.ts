@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { verifyLicenseFile, type LicenseFile } from '@otl/licensing';
+import type { LicenseFile } from '@otl/licensing';
 import { eventually, expectServiceSurface, MailCatcher, startPlatform, type Platform } from '@otl/testing';
-import { ageAccessTokens, JS, PASSWORD, sessionTokens, setPasswordLink, TWAIN } from './support';
+import {
+  ageAccessTokens,
+  JS,
+  PASSWORD,
+  sessionTokens,
+  setPasswordLink,
+  TWAIN,
+  verifiedPayload,
+} from './support';
 
 interface Answer {
   status: number;
@@ -65,7 +73,7 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
   async function signedInBuyer(
     items = [JS, TWAIN],
   ): Promise<{ browser: Browser; email: string; purchaseId: string }> {
-    const email = `Buyer.${randomUUID().slice(0, 8)}@Example.com`;
+    const email = `Buyer.${randomUUID().slice(0, 8)}@example.com`;
     const purchaseId = await platform.store.order(email, 'Portal Buyer', items);
     const { url, token } = await setPasswordLink(mail, email);
     expect(url.origin).toBe(new URL(platform.portal.url.replace('127.0.0.1', 'localhost')).origin);
@@ -181,10 +189,7 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
     const file = await browser.request('GET', `/v1/licenses/${licenseId}/file`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-disposition')).toMatch(/^attachment/);
-    const keys = (await (await fetch(`${platform.license.url}/.well-known/license-signing-keys`)).json()) as {
-      keys: unknown[];
-    };
-    const payload = verifyLicenseFile(JSON.parse(file.text) as LicenseFile, keys as never);
+    const payload = await verifiedPayload(platform, JSON.parse(file.text) as LicenseFile);
     expect(payload).toMatchObject({ licenseId, trackingMode: 'self-hosted', ltsInstanceId: 'lts-e2e-site' });
     const usage = await browser.request('GET', `/v1/usage/licenses/${licenseId}`);
     expect(usage.status).toBe(200);
@@ -200,7 +205,11 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
     const usage = await eventually(
       async () => {
         const answer = await browser.request('GET', `/v1/usage/licenses/${licenseId}`);
-        return answer.status === 200 && Array.isArray(answer.body.products) ? answer.body : undefined;
+        // Until tracking has applied the activation, the licence has no products to track.
+        const products = answer.body.products as unknown[] | null | undefined;
+        return answer.status === 200 && Array.isArray(products) && products.length > 0
+          ? answer.body
+          : undefined;
       },
       { what: 'usage of the licence', timeoutMs: 20_000 },
     );
@@ -243,7 +252,6 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
     expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
     const [after] = await sessionTokens(platform).then((all) => all.slice(-1));
     expect(after!.refreshToken).not.toBe(before!.refreshToken);
-    expect(after!.accessToken).not.toBe(before!.accessToken);
     expect((await browser.request('GET', '/v1/license-items')).status).toBe(200);
   });
 
@@ -261,7 +269,7 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
     await ageAccessTokens(platform);
     const after = await browser.request('GET', '/v1/session');
     expect(after.status).toBe(401);
-    expect(after.body).toMatchObject({ type: expect.stringMatching(/not-signed-in$/) });
+    expect(after.body).toMatchObject({ type: expect.stringMatching(/session-ended$/) });
   });
 
   it('signs out: the old cookie is refused afterwards and the refresh token is revoked', async () => {

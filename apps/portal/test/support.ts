@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { importJwks } from '@otl/auth';
+import { verifyLicenseFile, type LicenseFile, type LicenseFilePayload } from '@otl/licensing';
 import { MailCatcher, mailedLink, type Platform } from '@otl/testing';
 import { TokenCipher, type SessionTokens } from '../src/sessions/token-cipher';
 
@@ -39,4 +41,14 @@ export async function setPasswordLink(
 ): Promise<{ url: URL; token: string }> {
   const [mailed] = await mail.waitFor(email);
   return mailedLink(mailed!, '/set-password');
+}
+
+/** Verifies a downloaded licence file with the keys the license service publishes. */
+export async function verifiedPayload(
+  platform: Platform,
+  file: LicenseFile,
+): Promise<LicenseFilePayload | undefined> {
+  const answer = await fetch(`${platform.license.url}/.well-known/license-signing-keys`);
+  const { keys } = importJwks(await answer.json());
+  return verifyLicenseFile(file, (kid) => keys.get(kid));
 }

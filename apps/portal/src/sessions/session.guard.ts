@@ -30,7 +30,8 @@ export class SessionGuard implements CanActivate {
     const id = readSessionId(request.headers.cookie, cookie);
     const session = await this.service.find(id);
     if (!session) {
-      throw new SessionEnded(id === undefined ? {} : { 'set-cookie': clearCookieHeader(cookie) });
+      if (id === undefined) throw new SessionEnded({}, false);
+      throw new SessionEnded({ 'set-cookie': clearCookieHeader(cookie) });
     }
     sessions.set(request, session);
     return true;

@@ -32,17 +32,20 @@ export interface Session {
   refreshAt: Date;
 }
 
-/** The session is gone (signed out, expired, or its sign-in was revoked): sign in again. */
+/**
+ * No session: `not-signed-in` when the browser sent no session cookie, `session-ended` when it sent
+ * one that no longer works (signed out, expired, or its sign-in was revoked): the app then says so.
+ */
 export class SessionEnded extends ProblemException {
-  constructor(headers: Record<string, string> = {}) {
+  constructor(headers: Record<string, string> = {}, hadSession = true) {
     super(
       401,
-      'not-signed-in',
-      'Not signed in',
-      'You are not signed in, or your session has ended. Sign in again.',
-      {
-        headers,
-      },
+      hadSession ? 'session-ended' : 'not-signed-in',
+      hadSession ? 'Session ended' : 'Not signed in',
+      hadSession
+        ? 'Your session has ended (signed out, expired or revoked). Sign in again.'
+        : 'You are not signed in. Sign in first.',
+      { headers },
     );
   }
 }

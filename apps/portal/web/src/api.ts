@@ -202,12 +202,17 @@ export type Activation =
 const id = (value: string) => encodeURIComponent(value);
 
 export const api = {
-  /** The signed-in account, or null when signed out. */
-  async getSession(): Promise<Session | null> {
+  /**
+   * The signed-in account; null when signed out; 'ended' when the browser's session has ended since
+   * (signed out elsewhere, expired, revoked), so the sign-in page can say why.
+   */
+  async getSession(): Promise<Session | null | 'ended'> {
     try {
       return await request<Session>('GET', '/v1/session', { authenticated: false });
     } catch (error) {
-      if (error instanceof ProblemError && error.status === 401) return null;
+      if (error instanceof ProblemError && error.status === 401) {
+        return error.slug === 'session-ended' ? 'ended' : null;
+      }
       throw error;
     }
   },

@@ -35,7 +35,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let live = true;
     api.getSession().then(
       (session) => {
-        if (live) setState(session ? { status: 'signed-in', session } : { status: 'signed-out' });
+        if (!live) return;
+        if (session === 'ended') setNotice(SESSION_ENDED_NOTICE);
+        setState(
+          session && session !== 'ended' ? { status: 'signed-in', session } : { status: 'signed-out' },
+        );
       },
       (error: unknown) => {
         if (live) setState({ status: 'unreachable', error });

@@ -135,6 +135,20 @@ describe('The session', () => {
     await expectHeading('Generate License(s)');
   });
 
+  it('found ended on arrival (the cookie no longer works) says so on the sign-in page', async () => {
+    renderApp('/licenses', {
+      'GET /v1/session': problem(401, 'session-ended', 'Your session has ended.'),
+    });
+    await expectHeading('Sign in');
+    expect(screen.getByText('Your session has ended. Please sign in again.')).toBeVisible();
+  });
+
+  it('absent on arrival (never signed in) shows the sign-in page without a notice', async () => {
+    renderApp('/licenses', signedOut);
+    await expectHeading('Sign in');
+    expect(screen.queryByText('Your session has ended. Please sign in again.')).toBeNull();
+  });
+
   it('ends with Sign out, which returns to the sign-in page', async () => {
     const { user, sent } = renderApp(
       '/licenses',
