@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
+import { withPortalLinks } from './api/openapi-links';
 import { portalModule } from './app.module';
 import { loadConfig, SERVICE_NAME } from './config';
 import { guardEdge } from './web/edge';
@@ -18,6 +19,7 @@ runService({
   configureServer: (server, config) => guardEdge(server, config, () => files as WebFiles),
   trustProxy: (config) => config.trustProxy,
   bodyLimitBytes: 256 * 1024,
+  decorateOpenApi: withPortalLinks,
   unavailable: { when: isTransientDatabaseError, retryAfterSeconds: 5 },
   openApi: {
     title: 'portal',

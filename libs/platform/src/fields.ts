@@ -144,3 +144,36 @@ export function IsPlainText(min: number, max: number, options: FieldOptions = {}
     }),
   );
 }
+
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 256;
+
+/**
+ * A new password: 12 to 256 characters, anything allowed (NIST SP 800-63B: length over composition
+ * rules). The account service sets passwords; the portal holds what it passes on to the same rule.
+ */
+export function IsNewPassword(options: { description?: string } = {}): PropertyDecorator {
+  const rule = `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (any but U+0000)`;
+  return compose(
+    ApiProperty({
+      type: String,
+      example: 'correct horse battery staple',
+      minLength: PASSWORD_MIN_LENGTH,
+      maxLength: PASSWORD_MAX_LENGTH,
+      description: options.description ? `${rule}; ${options.description}.` : `${rule}.`,
+    }),
+    ValidateBy({
+      name: 'isNewPassword',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.length >= PASSWORD_MIN_LENGTH &&
+          value.length <= PASSWORD_MAX_LENGTH,
+        defaultMessage: (args) =>
+          typeof args?.value === 'string'
+            ? `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`
+            : 'must be a string',
+      },
+    }),
+  );
+}

@@ -1,26 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
-import { IsEmailAddress, IsPlainText } from '@otl/platform';
+import { IsEmailAddress, IsNewPassword, IsPlainText, PASSWORD_MAX_LENGTH } from '@otl/platform';
 import { SECRET_TOKEN_PATTERN } from '../security/secret-tokens';
 
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 256;
-
-/** A new password: 12 to 256 characters, anything allowed (NIST SP 800-63B: length over composition rules). */
-function NewPassword(): PropertyDecorator {
-  return (target, key) => {
-    ApiProperty({
-      example: 'correct horse battery staple',
-      minLength: PASSWORD_MIN_LENGTH,
-      maxLength: PASSWORD_MAX_LENGTH,
-      description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (any but U+0000); stored as an Argon2id hash.`,
-    })(target, key);
-    IsString()(target, key);
-    Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
-      message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
-    })(target, key);
-  };
-}
+/** A new password: the platform's rule (12 to 256 characters). */
+const NewPassword = () => IsNewPassword({ description: 'stored as an Argon2id hash' });
 
 export const REFRESH_TOKEN_EXAMPLE = 'ZXhhbXBsZSByZWZyZXNoLCBuZXZlciB2YWxpZCEhISE';
 

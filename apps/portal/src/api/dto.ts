@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, type SchemaObject } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -8,32 +8,42 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   ValidateIf,
 } from 'class-validator';
-import { IsPlainText } from '@otl/platform';
+import { IsEmailAddress, IsNewPassword, IsPlainText, PASSWORD_MAX_LENGTH } from '@otl/platform';
 
-// The portal checks the shape of what the browser sends (types, sizes, unknown fields: 400) and
-// passes it on; the account and license services apply their own rules (a password's length, an
-// email's form, a token's format) and their field errors reach the browser unchanged.
+// The portal holds what the browser sends to the account service's field rules (the same
+// decorators where the rule is shared), so its OpenAPI document promises nothing the service behind
+// it refuses; the services' own refusals (a used token, an item already licensed) reach the browser
+// unchanged.
 
 function Password(): PropertyDecorator {
   return (target, key) => {
-    ApiProperty({ example: 'correct horse battery staple', minLength: 1, maxLength: 256 })(target, key);
+    ApiProperty({ example: 'correct horse battery staple', minLength: 1, maxLength: PASSWORD_MAX_LENGTH })(
+      target,
+      key,
+    );
     IsString()(target, key);
-    Length(1, 256, { message: 'must be 1 to 256 characters long' })(target, key);
+    Length(1, PASSWORD_MAX_LENGTH, { message: `must be 1 to ${PASSWORD_MAX_LENGTH} characters long` })(
+      target,
+      key,
+    );
   };
 }
+
+/** The account service's mailed tokens: 256 random bits, base64url (43 characters). */
+const MAILED_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 function MailedToken(): PropertyDecorator {
   return (target, key) => {
     ApiProperty({
       description: 'The token of the mailed link (`?token=`).',
       example: 'q3J0mZ8Qe4dW0u1v2Xz9aB7cD6eF5gH4iJ3kL2mN1oP',
-      minLength: 1,
-      maxLength: 200,
+      pattern: MAILED_TOKEN.source,
     })(target, key);
     IsString()(target, key);
-    Length(1, 200, { message: 'must be the token from the mailed link' })(target, key);
+    Matches(MAILED_TOKEN, { message: 'must be the token from the mailed link' })(target, key);
   };
 }
 
@@ -43,8 +53,8 @@ export class SignInBody {
 }
 
 export class SignUpBody {
-  @IsPlainText(1, 254, { example: 'ana.lima@example.com' }) email!: string;
-  @Password() password!: string;
+  @IsEmailAddress({ example: 'ana.lima@example.com' }) email!: string;
+  @IsNewPassword() password!: string;
   @IsPlainText(1, 200, { example: 'Ana Lima' }) name!: string;
   @IsPlainText(1, 200, { example: 'Example Ltd', optional: true }) company?: string | null;
 }
@@ -54,12 +64,12 @@ export class TokenBody {
 }
 
 export class EmailBody {
-  @IsPlainText(1, 254, { example: 'ana.lima@example.com' }) email!: string;
+  @IsEmailAddress({ example: 'ana.lima@example.com' }) email!: string;
 }
 
 export class SetPasswordBody {
   @MailedToken() token!: string;
-  @Password() password!: string;
+  @IsNewPassword() password!: string;
 }
 
 export class GenerateLicenseBody {
@@ -79,20 +89,51 @@ export class GenerateLicenseBody {
   itemIds!: string[];
 }
 
+const LTS_INSTANCE_ID = { min: 1, max: 200, pattern: /^[\x21-\x7e]+$/ };
+
+/**
+ * The license service's activation body: `ltsInstanceId` required for self-hosted tracking, not
+ * allowed for vendor-hosted (which a plain property list cannot say, hence this schema).
+ */
+export const ACTIVATION_SCHEMA: SchemaObject = {
+  oneOf: [
+    {
+      type: 'object',
+      title: 'vendor-hosted',
+      required: ['trackingMode'],
+      additionalProperties: false,
+      properties: { trackingMode: { type: 'string', enum: ['vendor-hosted'] } },
+    },
+    {
+      type: 'object',
+      title: 'self-hosted',
+      required: ['trackingMode', 'ltsInstanceId'],
+      additionalProperties: false,
+      properties: {
+        trackingMode: { type: 'string', enum: ['self-hosted'] },
+        ltsInstanceId: {
+          type: 'string',
+          minLength: LTS_INSTANCE_ID.min,
+          maxLength: LTS_INSTANCE_ID.max,
+          pattern: LTS_INSTANCE_ID.pattern.source,
+          example: 'lts-3f9c2a7e',
+          description: "The `ltsInstanceId` of the customer's own LTS (GET /v1/lts/instance on it).",
+        },
+      },
+    },
+  ],
+};
+
 export class ActivationBody {
-  @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'], example: 'self-hosted' })
   @IsIn(['vendor-hosted', 'self-hosted'], { message: 'must be vendor-hosted or self-hosted' })
   trackingMode!: 'vendor-hosted' | 'self-hosted';
 
-  @ApiPropertyOptional({
-    description: "Self-hosted only: the `ltsInstanceId` of the customer's LTS (GET /v1/lts/instance).",
-    example: 'lts-3f9c2a7e',
-    minLength: 1,
-    maxLength: 200,
-  })
-  @ValidateIf((body: ActivationBody) => body.ltsInstanceId !== undefined)
+  @ValidateIf(
+    (body: ActivationBody) => body.trackingMode === 'self-hosted' || body.ltsInstanceId !== undefined,
+  )
   @IsString()
-  @Length(1, 200)
+  @Length(LTS_INSTANCE_ID.min, LTS_INSTANCE_ID.max)
+  @Matches(LTS_INSTANCE_ID.pattern, { message: 'must be printable ASCII without spaces' })
   ltsInstanceId?: string;
 }
 
@@ -159,7 +200,13 @@ export class ProductUsageDto {
 
 export class UsageDto {
   @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'] }) trackingMode!: string;
+  @ApiProperty({
+    enum: ['vendor-hosted', 'self-hosted'],
+    nullable: true,
+    type: String,
+    description: 'null (with `products: []`) until the tracking service has learnt of the activation.',
+  })
+  trackingMode!: string | null;
   @ApiProperty({
     type: [ProductUsageDto],
     nullable: true,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -17,7 +18,14 @@ import { ProblemException } from '@otl/platform';
 import { CurrentSession, SignedIn } from '../sessions/session.guard';
 import type { Session } from '../sessions/sessions.service';
 import { jsonOf, problemOf, UpstreamUnavailable } from '../upstream/upstream';
-import { ActivationBody, GenerateLicenseBody, LicenseDto, LicenseItemDto, UsageDto } from './dto';
+import {
+  ACTIVATION_SCHEMA,
+  ActivationBody,
+  GenerateLicenseBody,
+  LicenseDto,
+  LicenseItemDto,
+  UsageDto,
+} from './dto';
 import { CustomerGateway } from './gateway';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,6 +112,7 @@ export class LicensesController {
     summary: 'Activate: vendor-hosted or self-hosted tracking (cannot be undone)',
     description: 'Repeating the same activation is a no-op; a different one is 409.',
   })
+  @ApiBody({ schema: ACTIVATION_SCHEMA })
   @ApiOkResponse({ type: LicenseDto })
   @ApiBadRequestResponse({ description: 'Field errors (say, self-hosted without `ltsInstanceId`).' })
   @ApiForbiddenResponse({ description: '`origin-refused`: the request does not come from the portal.' })
