@@ -25,7 +25,7 @@ import {
   cpuOfProcessTrees,
   fmt,
   newWebhookSecret,
-  signWebhook,
+  deliverStoreWebhook,
   startBenchInfra,
   startService,
 } from './lib.mjs';
@@ -138,16 +138,7 @@ try {
     });
     const sentWall = Date.now();
     const sent = performance.now();
-    const answer = await fetch(`${store.url}/v1/webhooks/store`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(secret, id, timestamp, body),
-      },
-      body,
-    });
+    const answer = await deliverStoreWebhook(store.url, secret, body, { id, timestamp });
     const accepted = performance.now();
     if (answer.status !== 202)
       throw new Error(`store webhook answered ${answer.status}: ${await answer.text()}`);

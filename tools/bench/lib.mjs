@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: an isolated stack, an open-model load generator, statistics.
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -78,6 +78,26 @@ export function signWebhook(secret, id, timestamp, body) {
 }
 
 /** The link token of the first mail MailDev caught for `email` (waits up to 20 s). */
+/**
+ * Delivers one signed store webhook (a fresh `webhook-id`, unless given) and returns the answer.
+ * @param {string} storeUrl @param {string} secret @param {string} body
+ * @param {{ id?: string, timestamp?: number }} [options]
+ */
+export function deliverStoreWebhook(storeUrl, secret, body, options = {}) {
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return fetch(`${storeUrl}/v1/webhooks/store`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(secret, id, timestamp, body),
+    },
+    body,
+  });
+}
+
 export async function maildevToken(maildevUrl, email) {
   for (let i = 0; i < 200; i++) {
     const mails = await (

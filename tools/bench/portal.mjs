@@ -22,7 +22,7 @@ import {
   maildevToken,
   newWebhookSecret,
   percentile,
-  signWebhook,
+  deliverStoreWebhook,
   startBenchInfra,
   startService,
 } from './lib.mjs';
@@ -110,7 +110,6 @@ try {
 
   // 2. One buyer, ROUNDS orders of two items each.
   const email = `bench.${randomUUID().slice(0, 8)}@example.com`;
-  const timestamp = Math.floor(Date.now() / 1000);
   for (let i = 0; i < ROUNDS; i++) {
     const body = JSON.stringify({
       type: 'order.completed',
@@ -126,17 +125,7 @@ try {
         total: '3397.00',
       },
     });
-    const id = `msg_${randomUUID()}`;
-    const answer = await fetch(`${store.url}/v1/webhooks/store`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(secret, id, timestamp, body),
-      },
-      body,
-    });
+    const answer = await deliverStoreWebhook(store.url, secret, body);
     if (answer.status !== 202) throw new Error(`store webhook answered ${answer.status}`);
   }
   const token = await maildevToken(infra.maildevUrl, email);
@@ -147,19 +136,8 @@ try {
   });
   if (set.status !== 204) throw new Error(`setting the password answered ${set.status}`);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { args } = JSON.parse(readFileSync(join(repoRoot, 'tools', 'infra', 'chromium.json'), 'utf8'));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(`${portalUrl}/sign-in`);
   await page.getByLabel('Email').fill(email);

@@ -4,25 +4,14 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { requireEnv } from '@otl/testing';
+import chromiumFlags from '../../../tools/infra/chromium.json';
 
-/**
- * Debian's Chromium, headless. Without the background-networking flags Chromium keeps calling
- * Google's services, which this closed network never answers.
- */
+/** Debian's Chromium, headless, with the flags of tools/infra/chromium.json. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: requireEnv('CHROMIUM_PATH'),
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
+    args: chromiumFlags.args,
   });
 }
 

@@ -1,2 +1,3 @@
 export * from './license-key';
 export * from './license-file';
+export * from './license-api';

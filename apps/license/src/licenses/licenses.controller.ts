@@ -39,7 +39,7 @@ import {
   LicenseDto,
   LicenseFileDto,
   LicenseItemDto,
-} from './dto';
+} from '@otl/licensing';
 import { LicenseFiles } from './license-files';
 import { LicenseQueries, type LicenseView } from './license-queries';
 import { LicensingService } from './licensing.service';

@@ -1,16 +1,5 @@
-import { ApiProperty, type SchemaObject } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  ValidateIf,
-} from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length, Matches } from 'class-validator';
 import { IsEmailAddress, IsNewPassword, IsPlainText, PASSWORD_MAX_LENGTH } from '@otl/platform';
 
 // The portal holds what the browser sends to the account service's field rules (the same
@@ -72,71 +61,6 @@ export class SetPasswordBody {
   @IsNewPassword() password!: string;
 }
 
-export class GenerateLicenseBody {
-  @ApiProperty({
-    description: 'One item ("Generate License") or several ("Generate one License").',
-    type: [String],
-    format: 'uuid',
-    minItems: 1,
-    maxItems: 100,
-    uniqueItems: true,
-  })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @ArrayUnique()
-  @IsUUID('all', { each: true, message: 'each value must be an item id (UUID)' })
-  itemIds!: string[];
-}
-
-const LTS_INSTANCE_ID = { min: 1, max: 200, pattern: /^[\x21-\x7e]+$/ };
-
-/**
- * The license service's activation body: `ltsInstanceId` required for self-hosted tracking, not
- * allowed for vendor-hosted (which a plain property list cannot say, hence this schema).
- */
-export const ACTIVATION_SCHEMA: SchemaObject = {
-  oneOf: [
-    {
-      type: 'object',
-      title: 'vendor-hosted',
-      required: ['trackingMode'],
-      additionalProperties: false,
-      properties: { trackingMode: { type: 'string', enum: ['vendor-hosted'] } },
-    },
-    {
-      type: 'object',
-      title: 'self-hosted',
-      required: ['trackingMode', 'ltsInstanceId'],
-      additionalProperties: false,
-      properties: {
-        trackingMode: { type: 'string', enum: ['self-hosted'] },
-        ltsInstanceId: {
-          type: 'string',
-          minLength: LTS_INSTANCE_ID.min,
-          maxLength: LTS_INSTANCE_ID.max,
-          pattern: LTS_INSTANCE_ID.pattern.source,
-          example: 'lts-3f9c2a7e',
-          description: "The `ltsInstanceId` of the customer's own LTS (GET /v1/lts/instance on it).",
-        },
-      },
-    },
-  ],
-};
-
-export class ActivationBody {
-  @IsIn(['vendor-hosted', 'self-hosted'], { message: 'must be vendor-hosted or self-hosted' })
-  trackingMode!: 'vendor-hosted' | 'self-hosted';
-
-  @ValidateIf(
-    (body: ActivationBody) => body.trackingMode === 'self-hosted' || body.ltsInstanceId !== undefined,
-  )
-  @IsString()
-  @Length(LTS_INSTANCE_ID.min, LTS_INSTANCE_ID.max)
-  @Matches(LTS_INSTANCE_ID.pattern, { message: 'must be printable ASCII without spaces' })
-  ltsInstanceId?: string;
-}
-
 export class MeDto {
   @ApiProperty({ format: 'uuid' }) accountId!: string;
   @ApiProperty({ example: 'Ana.Lima@Example.com' }) email!: string;
@@ -146,41 +70,6 @@ export class MeDto {
 
 export class CheckYourEmailDto {
   @ApiProperty({ enum: ['check-your-email'] }) status!: string;
-}
-
-export class LicensedItemDto {
-  @ApiProperty({ format: 'uuid' }) itemId!: string;
-  @ApiProperty({ example: 'BARCODE-JS-DEVICE-1Y' }) sku!: string;
-  @ApiProperty({ example: 'barcode-reader-js' }) product!: string;
-  @ApiProperty({ example: 'device' }) unit!: string;
-  @ApiProperty({ example: 2 }) quantity!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'null: perpetual.' }) expiresAt!: string | null;
-}
-
-export class LicenseDto {
-  @ApiProperty({ format: 'uuid' }) licenseId!: string;
-  @ApiProperty({ example: 'OTL1-7K2MX-Q9D4R-B3T8N-W5Z1C-H6J0P-M2V9A-4FQX' }) licenseKey!: string;
-  @ApiProperty({ enum: ['generated', 'activated', 'revoked'] }) status!: string;
-  @ApiProperty({ enum: ['vendor-hosted', 'self-hosted'], nullable: true }) trackingMode!: string | null;
-  @ApiProperty({ nullable: true, type: String }) ltsInstanceId!: string | null;
-  @ApiProperty({ type: [LicensedItemDto] }) items!: LicensedItemDto[];
-  @ApiProperty({ example: '2026-11-27T10:00:01.123Z' }) generatedAt!: string;
-  @ApiProperty({ nullable: true, type: String }) activatedAt!: string | null;
-}
-
-export class LicenseItemDto {
-  @ApiProperty({ format: 'uuid' }) itemId!: string;
-  @ApiProperty({ format: 'uuid' }) purchaseId!: string;
-  @ApiProperty({ enum: ['store', 'purchase-order', 'reseller'] }) channel!: string;
-  @ApiProperty({ example: 'ST-100234' }) externalRef!: string;
-  @ApiProperty({ example: 'BARCODE-JS-DEVICE-1Y' }) sku!: string;
-  @ApiProperty({ nullable: true, type: String, example: 'barcode-reader-js' }) product!: string | null;
-  @ApiProperty({ nullable: true, type: String, example: 'device' }) unit!: string | null;
-  @ApiProperty({ example: 2 }) quantity!: number;
-  @ApiProperty({ nullable: true, type: String, example: '1 year' }) term!: string | null;
-  @ApiProperty() purchasedAt!: string;
-  @ApiProperty({ enum: ['available', 'licensed', 'refunded', 'needs-review'] }) status!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) licenseId!: string | null;
 }
 
 export class UsageHourDto {

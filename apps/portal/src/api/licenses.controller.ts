@@ -20,12 +20,12 @@ import type { Session } from '../sessions/sessions.service';
 import { jsonOf, problemOf, UpstreamUnavailable } from '../upstream/upstream';
 import {
   ACTIVATION_SCHEMA,
-  ActivationBody,
-  GenerateLicenseBody,
+  ActivationDto,
+  GenerateLicenseDto,
   LicenseDto,
   LicenseItemDto,
-  UsageDto,
-} from './dto';
+} from '@otl/licensing';
+import { UsageDto } from './dto';
 import { CustomerGateway } from './gateway';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -73,7 +73,7 @@ export class LicensesController {
   })
   @ApiNotFoundResponse({ description: "An item is not this account's." })
   async generate(
-    @Body() body: GenerateLicenseBody,
+    @Body() body: GenerateLicenseDto,
     @CurrentSession() session: Session,
     @Req() request: FastifyRequest,
   ): Promise<LicenseDto> {
@@ -120,7 +120,7 @@ export class LicensesController {
   @ApiConflictResponse({ description: 'Activated differently already, or revoked.' })
   async activate(
     @Param('id') id: string,
-    @Body() body: ActivationBody,
+    @Body() body: ActivationDto,
     @CurrentSession() session: Session,
     @Req() request: FastifyRequest,
   ): Promise<LicenseDto> {

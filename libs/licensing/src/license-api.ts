@@ -1,3 +1,5 @@
+// The license service's HTTP shapes (request bodies with their validation, answers), shared by the
+// license service, which serves them, and the portal, which passes them on for the browser.
 import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
