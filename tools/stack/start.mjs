@@ -180,7 +180,9 @@ function printSummary(infra) {
           service.name,
           notRunning.has(service.name)
             ? paint('red', `NOT RUNNING: ${notRunning.get(service.name)}`)
-            : `http://127.0.0.1:${service.port}  (docs: http://127.0.0.1:${service.port}/docs)`,
+            : service.name === 'portal'
+              ? `${settings.PORTAL_URL ?? `http://localhost:${service.port}`}  (open it in a browser; API docs: /docs)`
+              : `http://127.0.0.1:${service.port}  (docs: http://127.0.0.1:${service.port}/docs)`,
         ]),
     ),
     ['Logs', '.data/postgres/postgres.log, .data/kafka/broker.log, .data/maildev/maildev.log'],
