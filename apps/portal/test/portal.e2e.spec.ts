@@ -290,6 +290,24 @@ describe('portal backend-for-frontend (running services, real Postgres, Kafka an
     expect(refresh.status).toBe(401);
   });
 
+  it('starts a new session id at every sign-in and ends the one the browser had (no fixation)', async () => {
+    const { browser, email } = await signedInBuyer([JS]);
+    const before = browser.cookie;
+    const [old] = await sessionTokens(platform).then((all) => all.slice(-1));
+    expect((await browser.request('POST', '/v1/session', { email, password: PASSWORD })).status).toBe(200);
+    expect(browser.cookie).not.toBe(before);
+    expect((await browser.request('GET', '/v1/session')).status).toBe(200);
+    const stale = new Browser(platform.portal.url);
+    stale.cookie = before;
+    expect((await stale.request('GET', '/v1/session')).status).toBe(401);
+    const refresh = await fetch(`${platform.account.url}/v1/auth/token/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: old!.refreshToken }),
+    });
+    expect(refresh.status).toBe(401);
+  });
+
   it('stores no token in the clear', async () => {
     await signedInBuyer([JS]);
     const [tokens] = await sessionTokens(platform).then((all) => all.slice(-1));

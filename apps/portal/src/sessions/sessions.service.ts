@@ -123,8 +123,9 @@ export class SessionsService {
     const me = jsonOf<Me>(
       await account.call({ method: 'GET', path: '/v1/me', accessToken: pair.accessToken }),
     );
-    // A new id at every sign-in: a session id planted before it (fixation) is worth nothing.
-    if (previousId) await this.store.remove(sessionIdHash(previousId));
+    // A new id at every sign-in: a session id planted before it (fixation) is worth nothing, and
+    // the browser's previous session (if any) ends with its sign-in revoked.
+    await this.signOut(previousId);
     const id = newSessionId();
     const idHash = sessionIdHash(id);
     const now = this.now();
