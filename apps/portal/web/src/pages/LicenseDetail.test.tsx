@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { UsageHour } from '../api';
-import { expectHeading, license, ok, problem, renderApp, signedIn } from '../test/fake-api';
+import { expectHeading, item, license, ok, problem, renderApp, signedIn } from '../test/fake-api';
 
 const generated = license();
 const selfHosted = license({
@@ -46,6 +46,19 @@ describe('License Detail', () => {
         'Activate the license first: its license file can be downloaded once it is activated.',
       ),
     ).toBeVisible();
+  });
+
+  it("shows each item's term from the purchased items (the licence leaves it out)", async () => {
+    open(ok(generated), {
+      'GET /v1/license-items': ok([item({ term: 'perpetual', status: 'licensed', licenseId: 'lic-1' })]),
+    });
+    expect(await screen.findByRole('row', { name: /BARCODE-JS-DEVICE-1Y/ })).toHaveTextContent(/Perpetual/);
+  });
+
+  it('shows no term when the purchased items cannot be read, and the licence still', async () => {
+    open(ok(generated), { 'GET /v1/license-items': problem(503, 'upstream-unavailable', 'Try again.') });
+    expect(await screen.findByRole('row', { name: /BARCODE-JS-DEVICE-1Y/ })).toHaveTextContent(/–/);
+    expect(screen.getByText('OTL1-7K2MX-Q9D4R-B3T8N-W5Z1C')).toBeVisible();
   });
 
   it('is the not-found page when the API answers 404', async () => {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, licenseFileUrl, ProblemError, type License } from '../api';
+import { api, licenseFileUrl, ProblemError, type License, type LicenseItem } from '../api';
 import { ActivateDialog } from '../components/ActivateDialog';
 import { useAnnounce } from '../components/Announcer';
 import { CopyButton } from '../components/CopyButton';
@@ -15,6 +15,17 @@ import { NotFoundPage } from './NotFound';
 const TITLE = 'License Detail';
 
 /** The licence the previous page handed over (it just generated it), shown at once. */
+/** The licence with each item's term from the purchased items, where the licence leaves it out. */
+function withTerms(license: License, purchased: LicenseItem[]): License {
+  const terms = new Map(purchased.map((item) => [item.itemId, item.term]));
+  return {
+    ...license,
+    items: license.items.map((item) =>
+      item.term === undefined && terms.has(item.itemId) ? { ...item, term: terms.get(item.itemId) } : item,
+    ),
+  };
+}
+
 function licenseIn(state: unknown, licenseId: string): License | undefined {
   if (typeof state !== 'object' || state === null || !('license' in state)) return undefined;
   const license = state.license as License | null;
@@ -206,6 +217,10 @@ export function LicenseDetailPage({ licenseId }: { licenseId: string }) {
   const navigate = useNavigate();
   const load = useCallback(() => api.getLicense(licenseId), [licenseId]);
   const { state, reload, replace } = useResource(load, licenseIn(historyState, licenseId));
+  // A licence lists its items without their term; the purchased items have it (1 year, perpetual).
+  const loadItems = useCallback(() => api.listLicenseItems(), []);
+  const { state: itemsState } = useResource(loadItems);
+  const terms = itemsState.status === 'ok' ? itemsState.data : [];
 
   const activated = (license: License) => {
     replace(license);
@@ -213,7 +228,9 @@ export function LicenseDetailPage({ licenseId }: { licenseId: string }) {
     navigate(pathname, { replace: true, state: { license } });
   };
 
-  if (state.status === 'ok') return <LicenseView license={state.data} onActivated={activated} />;
+  if (state.status === 'ok') {
+    return <LicenseView license={withTerms(state.data, terms)} onActivated={activated} />;
+  }
   if (state.status === 'error' && state.error instanceof ProblemError && state.error.status === 404) {
     return <NotFoundPage />;
   }
