@@ -1,13 +1,15 @@
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { requireEnv } from '@otl/testing';
-import chromiumFlags from '../../../tools/infra/chromium.json';
 
-/** Debian's Chromium, headless, with the flags of tools/infra/chromium.json. */
+const FLAGS_FILE = resolve(__dirname, '..', '..', '..', 'tools', 'infra', 'chromium.json');
+
+/** Debian's Chromium, headless, with the flags of tools/infra/chromium.json (shared with the bench). */
 export function launchChromium(): Promise<Browser> {
+  const chromiumFlags = JSON.parse(readFileSync(FLAGS_FILE, 'utf8')) as { args: string[] };
   return chromium.launch({
     executablePath: requireEnv('CHROMIUM_PATH'),
     headless: true,
