@@ -130,10 +130,10 @@ describe('the customer portal in a real browser (Chromium, the running services)
     await dialog.getByText(/cannot be undone/i).waitFor();
     await lookAt(page, '05-activate-dialog');
     await dialog.getByLabel('Self-hosting').check();
-    await dialog.getByLabel('LTS instance id').fill('lts-browser-site');
+    await dialog.getByLabel('LTS instance id').fill('lts-7k2mxq9d4rb3t8nw5z1c');
     await dialog.getByRole('button', { name: 'Confirm activation' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByText('lts-browser-site').waitFor();
+    await page.getByText('lts-7k2mxq9d4rb3t8nw5z1c').waitFor();
     await lookAt(page, '06-license-activated');
 
     const [download] = await Promise.all([
@@ -144,7 +144,7 @@ describe('the customer portal in a real browser (Chromium, the running services)
     expect(await verifiedPayload(platform, file)).toMatchObject({
       licenseId,
       trackingMode: 'self-hosted',
-      ltsInstanceId: 'lts-browser-site',
+      ltsInstanceId: 'lts-7k2mxq9d4rb3t8nw5z1c',
       entitlements: expect.arrayContaining([
         expect.objectContaining({ product: 'barcode-reader-js', seats: 2 }),
         expect.objectContaining({ product: 'web-twain', seats: 1 }),

@@ -141,6 +141,16 @@ export function useForm<F extends string>(initial: Record<F, string>, otherField
     setFocusRequest((count) => count + 1);
   }, []);
 
+  /** The person changed `name`: its old error no longer applies. */
+  const clearError = useCallback((name: string) => {
+    setFieldErrors((last) => {
+      if (!(name in last)) return last;
+      const rest = { ...last };
+      delete rest[name];
+      return rest;
+    });
+  }, []);
+
   /** The fields left empty get their message; true when none is empty. */
   const filled = (messages: Partial<Record<F, string>>): boolean => {
     const errors: FieldErrors = {};
@@ -172,5 +182,17 @@ export function useForm<F extends string>(initial: Record<F, string>, otherField
     [fields],
   );
 
-  return { values, field, filled, pending, fieldErrors, formError, setFormError, fieldId, reject, submit };
+  return {
+    values,
+    field,
+    filled,
+    pending,
+    fieldErrors,
+    formError,
+    setFormError,
+    fieldId,
+    reject,
+    clearError,
+    submit,
+  };
 }

@@ -32,6 +32,9 @@ interface Props {
   onActivated: (license: License) => void;
 }
 
+/** What a self-hosted LTS calls itself: `lts-` and 20 Crockford base32 characters (apps/tracking). */
+const LTS_INSTANCE_ID = /^lts-[0-9a-hjkmnp-tv-z]{20}$/;
+
 /** "Activate": choose how the licence's usage is tracked, once and for all. */
 export function ActivateDialog({ license, onClose, onActivated }: Props) {
   const ids = useId();
@@ -49,10 +52,17 @@ export function ActivateDialog({ license, onClose, onActivated }: Props) {
     ) {
       return;
     }
+    const ltsInstanceId = form.values.ltsInstanceId.trim().toLowerCase();
+    // The binding is for good: an id mistyped here would give a file no LTS accepts.
+    if (mode === 'self-hosted' && !LTS_INSTANCE_ID.test(ltsInstanceId)) {
+      return form.reject({
+        ltsInstanceId:
+          'This is not an LTS instance id. It is "lts-" followed by 20 letters and digits, like ' +
+          'lts-7k2mxq9d4rb3t8nw5z1c: copy it from your LTS.',
+      });
+    }
     const activation: Activation =
-      mode === 'self-hosted'
-        ? { trackingMode: mode, ltsInstanceId: form.values.ltsInstanceId.trim() }
-        : { trackingMode: mode };
+      mode === 'self-hosted' ? { trackingMode: mode, ltsInstanceId } : { trackingMode: mode };
     const result = await form.submit(() => api.activateLicense(license.licenseId, activation));
     if (result.ok) onActivated(result.value);
   };
@@ -115,7 +125,10 @@ export function ActivateDialog({ license, onClose, onActivated }: Props) {
                   name="trackingMode"
                   value={option.mode}
                   checked={mode === option.mode}
-                  onChange={() => setMode(option.mode)}
+                  onChange={() => {
+                    setMode(option.mode);
+                    form.clearError('trackingMode');
+                  }}
                   aria-describedby={[hintId, modeError ? modeErrorId : null].filter(Boolean).join(' ')}
                   aria-invalid={modeError ? true : undefined}
                 />

@@ -96,7 +96,7 @@ function SeriesChart({
       <div className="chart-frame">
         <div className="chart-y" aria-hidden="true">
           <span>
-            {max} {unitLabel}
+            {max} {max === 1 ? unitLabel.replace(/s$/, '') : unitLabel}
           </span>
           <span>0</span>
         </div>

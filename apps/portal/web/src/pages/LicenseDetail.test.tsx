@@ -146,7 +146,7 @@ describe('Activate', () => {
   it('activates self-hosted with the instance id and then offers the file', async () => {
     const { user, dialog, sent } = await openDialog({ 'POST /v1/licenses/lic-1/activation': ok(selfHosted) });
     await user.click(within(dialog).getByRole('radio', { name: 'Self-hosting' }));
-    await user.type(within(dialog).getByLabelText('LTS instance id'), ' lts-42 ');
+    await user.type(within(dialog).getByLabelText('LTS instance id'), ' LTS-7K2MXQ9D4RB3T8NW5Z1C ');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm activation' }));
     const download = await screen.findByRole('link', { name: 'Download License File' });
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
@@ -154,8 +154,27 @@ describe('Activate', () => {
     expect(screen.getByText('lts-42')).toBeVisible();
     expect(sent('POST', '/v1/licenses/lic-1/activation')[0]?.body).toEqual({
       trackingMode: 'self-hosted',
-      ltsInstanceId: 'lts-42',
+      ltsInstanceId: 'lts-7k2mxq9d4rb3t8nw5z1c',
     });
+  });
+
+  it('refuses an instance id that is not one an LTS makes, before anything is bound', async () => {
+    const { user, dialog, sent } = await openDialog({ 'POST /v1/licenses/lic-1/activation': ok(selfHosted) });
+    await user.click(within(dialog).getByRole('radio', { name: 'Self-hosting' }));
+    const instance = within(dialog).getByLabelText('LTS instance id');
+    await user.type(instance, 'my-server');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm activation' }));
+    expect(instance).toHaveAccessibleDescription(/This is not an LTS instance id/);
+    expect(instance).toHaveFocus();
+    expect(sent('POST', '/v1/licenses/lic-1/activation')).toHaveLength(0);
+  });
+
+  it('clears "choose a tracking mode" once one is chosen', async () => {
+    const { user, dialog } = await openDialog();
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm activation' }));
+    expect(within(dialog).getByText('Choose Dynamsoft-hosting or self-hosting.')).toBeVisible();
+    await user.click(within(dialog).getByRole('radio', { name: 'Self-hosting' }));
+    expect(within(dialog).queryByText('Choose Dynamsoft-hosting or self-hosting.')).not.toBeInTheDocument();
   });
 
   it("shows the API's 409 at the top of the dialog", async () => {
@@ -180,7 +199,7 @@ describe('Activate', () => {
       ]),
     });
     await user.click(within(dialog).getByRole('radio', { name: 'Self-hosting' }));
-    await user.type(within(dialog).getByLabelText('LTS instance id'), 'not-an-id');
+    await user.type(within(dialog).getByLabelText('LTS instance id'), 'lts-0000000000000000000a');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm activation' }));
     await waitFor(() =>
       expect(within(dialog).getByLabelText('LTS instance id')).toHaveAccessibleDescription(

@@ -72,7 +72,8 @@ function SelfHostedUsage() {
   return (
     <p>
       This license is tracked by your own License Tracking Server: its usage stays there and is not sent to
-      Dynamsoft. Your LTS shows it at <code>GET /v1/lts/licenses/&#123;licenseKey&#125;/usage</code>.
+      Dynamsoft. Load the license file into your LTS (<code>POST /v1/lts/license-files</code> on it); your LTS
+      then shows the seats in use (<code>GET /v1/lts/licenses/&#123;licenseKey&#125;/usage</code>).
     </p>
   );
 }
