@@ -595,6 +595,32 @@ describe('license service (running services, real Postgres and Kafka)', () => {
     expect(recorder.records.find(isRevocation)?.headers['correlation-id']).toBe(correlationId);
   });
 
+  it("a refund revoking a licence that also holds another purchase's item makes that item available again", async () => {
+    const first = await buyer([JS], 'SharedRefund');
+    const purchaseId = await store.order(first.email, 'Test Buyer', [SERVER]);
+    const [kept] = await itemsOf(first.token, purchaseId, 1);
+    const [refundedItem] = await itemsOf(first.token, first.purchaseId, 1);
+    const shared = await generate(first.token, [kept!.itemId, refundedItem!.itemId]);
+    expect(shared.status).toBe(201);
+    const licenseId = (shared.body as { licenseId: string }).licenseId;
+    await store.refund(first.purchaseId);
+    const after = await eventually(
+      async () => {
+        const [item] = await itemsOf(first.token, purchaseId, 1);
+        return item!.status === 'available' ? item : undefined;
+      },
+      { what: 'the unrefunded item to be available again', timeoutMs: 20_000 },
+    );
+    expect(after).toMatchObject({ status: 'available', licenseId: null });
+    expect((await itemsOf(first.token, first.purchaseId, 1))[0]).toMatchObject({ status: 'refunded' });
+    expect((await call(license.url, 'GET', `/v1/licenses/${licenseId}`, first.token)).body.status).toBe(
+      'revoked',
+    );
+    const again = await generate(first.token, [kept!.itemId]);
+    expect(again.status).toBe(201);
+    expect((again.body as { licenseId: string }).licenseId).not.toBe(licenseId);
+  });
+
   it('applies a refund that arrives before the assignment when the assignment comes', async () => {
     // The two records are put on Kafka by hand, in this order, so the refund is surely first.
     const purchaseId = randomUUID();

@@ -109,11 +109,35 @@ export class PurchaseItems {
     const licenseStreams = [...licenseIds].map(streams.license);
     await tx.lockStreams(licenseStreams, { read: licenseStreams });
     const licenses: Change<LicenseState>[] = [];
+    /** Items of other purchases that a revoked licence also held, by licence. */
+    const released = new Map<string, string[]>();
+    const refundedItems = new Set(state.assigned.itemIds);
     for (const stream of licenseStreams) {
       const licenseSlice = await tx.readStream(stream);
       const before = licenseState(licenseSlice.events);
       const revoked = decideLicense({ type: 'RevokeLicense', reason: 'refund', now }, before);
       licenses.push(change(stream, licenseSlice.version, before, revoked, evolveLicense));
+      if (revoked.length > 0 && before.status !== 'none') {
+        const others = before.items.map((item) => item.itemId).filter((itemId) => !refundedItems.has(itemId));
+        if (others.length > 0) released.set(before.licenseId, others);
+      }
+    }
+    // Those items were paid for and are not refunded: they become available for a new licence.
+    // (Locked after the licences: a refund of their own purchase, racing this one, may deadlock with
+    // it, which Postgres breaks by failing one transaction; the inbox then retries it.)
+    const otherStreams = [...released.values()].flat().map(streams.item);
+    await tx.lockStreams(otherStreams, { read: otherStreams });
+    for (const [licenseId, itemIds] of released) {
+      for (const itemId of itemIds) {
+        const stream = streams.item(itemId);
+        const itemSlice = await tx.readStream(stream);
+        const before = itemState(itemSlice.events);
+        const events = decideItem(
+          { type: 'ReleaseItem', licenseId, reason: 'licence revoked: another purchase refunded', now },
+          before,
+        );
+        items.push(change(stream, itemSlice.version, before, events, evolveItem));
+      }
     }
     return writes(tx, { items, licenses, others: [purchase] });
   }

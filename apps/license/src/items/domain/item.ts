@@ -28,7 +28,11 @@ export interface ItemRecorded {
 export type ItemEvent =
   | { type: 'license.item-recorded'; data: ItemRecorded }
   | { type: 'license.item-licensed'; data: { itemId: string; licenseId: string; licensedAt: string } }
-  | { type: 'license.item-refunded'; data: { itemId: string; refundedAt: string } };
+  | { type: 'license.item-refunded'; data: { itemId: string; refundedAt: string } }
+  | {
+      type: 'license.item-released';
+      data: { itemId: string; licenseId: string; reason: string; releasedAt: string };
+    };
 
 export type ItemState =
   { status: 'unknown' } | (ItemRecorded & { status: ItemStatus; licenseId: string | null });
@@ -45,13 +49,20 @@ export function evolveItem(state: ItemState, event: ItemEvent): ItemState {
         : { ...state, status: 'licensed', licenseId: event.data.licenseId };
     case 'license.item-refunded':
       return state.status === 'unknown' ? state : { ...state, status: 'refunded' };
+    case 'license.item-released':
+      return state.status === 'licensed' ? { ...state, status: 'available', licenseId: null } : state;
   }
 }
 
 export type ItemCommand =
   | { type: 'RecordItem'; item: ItemRecorded }
   | { type: 'LicenseItem'; licenseId: string; now: Date }
-  | { type: 'RefundItem'; now: Date };
+  | { type: 'RefundItem'; now: Date }
+  /**
+   * The licence holding the item was revoked for a reason that was not the item's own (another
+   * purchase of the licence was refunded): the item, still paid for, is available again.
+   */
+  | { type: 'ReleaseItem'; licenseId: string; reason: string; now: Date };
 
 export class ItemNotAvailableError extends Error {
   readonly code = 'item-not-available';
@@ -76,6 +87,19 @@ export function decideItem(command: ItemCommand, state: ItemState): ItemEvent[] 
         {
           type: 'license.item-licensed',
           data: { itemId: state.itemId, licenseId: command.licenseId, licensedAt: command.now.toISOString() },
+        },
+      ];
+    case 'ReleaseItem':
+      if (state.status !== 'licensed' || state.licenseId !== command.licenseId) return [];
+      return [
+        {
+          type: 'license.item-released',
+          data: {
+            itemId: state.itemId,
+            licenseId: command.licenseId,
+            reason: command.reason,
+            releasedAt: command.now.toISOString(),
+          },
         },
       ];
     case 'RefundItem':

@@ -72,6 +72,36 @@ describe('item decider', () => {
     spec([item, licensed]).when({ type: 'RefundItem', now }).then([refunded]);
     spec([item, refunded]).when({ type: 'RefundItem', now }).then([]);
   });
+  const release = { type: 'ReleaseItem', licenseId, reason: 'another purchase refunded', now } as const;
+  const released: ItemEvent = {
+    type: 'license.item-released',
+    data: { itemId: recorded().itemId, licenseId, reason: 'another purchase refunded', releasedAt: at },
+  };
+  it('releases an item its revoked licence held, which can then be licensed again', () => {
+    spec([item, licensed]).when(release).then([released]);
+    spec([item, licensed, released])
+      .when({ type: 'LicenseItem', licenseId: 'another-licence', now })
+      .then([
+        {
+          type: 'license.item-licensed',
+          data: { itemId: recorded().itemId, licenseId: 'another-licence', licensedAt: at },
+        },
+      ]);
+  });
+  it.each([
+    ['available', [item]],
+    ['refunded', [item, licensed, refunded]],
+    ['released already', [item, licensed, released]],
+    [
+      'held by another licence',
+      [item, { ...licensed, data: { ...licensed.data, licenseId: 'another-licence' } }],
+    ],
+    ['unknown', []],
+  ])('releases nothing when the item is %s', (_case, given) =>
+    spec(given as ItemEvent[])
+      .when(release)
+      .then([]),
+  );
 });
 
 describe('licence decider', () => {
