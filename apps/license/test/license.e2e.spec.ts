@@ -483,6 +483,17 @@ describe('license service (running services, real Postgres and Kafka)', () => {
       ],
       issuedAt: expect.any(String),
     });
+    // The licence's items show the same expiry as the file once it is activated (perpetual: none).
+    const shown = await call(license.url, 'GET', `/v1/licenses/${licenseId}`, token);
+    const expiries = (shown.body.items as { sku: string; expiresAt: string | null }[]).map(
+      (item) => [item.sku, item.expiresAt] as const,
+    );
+    expect(expiries).toEqual(
+      expect.arrayContaining([
+        [JS.sku, yearLater.toISOString()],
+        [SERVER.sku, null],
+      ]),
+    );
     expect(keys.get(file.kid)?.export({ format: 'jwk' })).toEqual(
       createPublicKey(parsePrivateKey(fileKey)).export({ format: 'jwk' }),
     );

@@ -103,7 +103,9 @@ export class LicensedItemDto {
     nullable: true,
     type: String,
     example: null,
-    description: 'null here: a 1-year term starts at activation; the licence file carries the date.',
+    description:
+      'When the item stops counting: null before activation (a 1-year term starts then) and for perpetual ' +
+      'items; once activated, the same date as in the licence file.',
   })
   expiresAt!: string | null;
 }

@@ -1,5 +1,6 @@
 import type { Statement } from '@otl/event-store';
 import type { ItemState } from '../items/domain/item';
+import { oneYearAfter } from './domain/entitlements';
 import type { LicenseState } from './domain/license';
 
 /**
@@ -55,6 +56,21 @@ export function itemRow(state: ItemState): ItemRow | undefined {
   };
 }
 
+/**
+ * The licence's items with their expiry once it is activated (a one-year term runs from activation,
+ * as in the licence file); before activation, and for perpetual items, `expiresAt` is null.
+ */
+function itemsWithExpiry(state: Exclude<LicenseState, { status: 'none' }>) {
+  const { activatedAt } = state;
+  if (!activatedAt) return state.items;
+  const terms = new Map(state.terms.map((entry) => [entry.itemId, entry.term]));
+  const oneYear = oneYearAfter(new Date(activatedAt)).toISOString();
+  return state.items.map((item) => {
+    const term = terms.get(item.itemId);
+    return { ...item, expiresAt: term === undefined || term === 'perpetual' ? null : oneYear };
+  });
+}
+
 export function licenseRow(state: LicenseState): LicenseRow | undefined {
   if (state.status === 'none') return undefined;
   return {
@@ -63,7 +79,7 @@ export function licenseRow(state: LicenseState): LicenseRow | undefined {
     status: state.status,
     tracking_mode: state.trackingMode,
     lts_instance_id: state.ltsInstanceId,
-    items: state.items,
+    items: itemsWithExpiry(state),
     generated_at: state.generatedAt,
     activated_at: state.activatedAt,
   };
@@ -95,7 +111,8 @@ export function upsertLicenses(rows: readonly LicenseRow[]): Statement | null {
              tracking_mode text, lts_instance_id text, items jsonb, generated_at timestamptz,
              activated_at timestamptz)
            ON CONFLICT (license_id) DO UPDATE SET status = EXCLUDED.status, tracking_mode = EXCLUDED.tracking_mode,
-             lts_instance_id = EXCLUDED.lts_instance_id, activated_at = EXCLUDED.activated_at`,
+             lts_instance_id = EXCLUDED.lts_instance_id, items = EXCLUDED.items,
+             activated_at = EXCLUDED.activated_at`,
     params: [JSON.stringify(rows)],
   };
 }

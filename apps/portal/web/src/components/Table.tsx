@@ -55,12 +55,11 @@ export function itemCells(item: LicensedItem) {
     product: item.product ?? 'Unknown product',
     unit: item.unit ?? '–',
     quantity: item.quantity,
-    term:
-      item.term !== undefined
+    term: item.expiresAt
+      ? `Until ${formatDate(item.expiresAt)}`
+      : item.term !== undefined
         ? termLabel(item.term)
-        : item.expiresAt
-          ? `Until ${formatDate(item.expiresAt)}`
-          : '–',
+        : '–',
   };
 }
 

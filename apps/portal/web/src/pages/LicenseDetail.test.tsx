@@ -55,6 +55,14 @@ describe('License Detail', () => {
     expect(await screen.findByRole('row', { name: /BARCODE-JS-DEVICE-1Y/ })).toHaveTextContent(/Perpetual/);
   });
 
+  it('shows the expiry date of an activated item instead of its term', async () => {
+    const items = [{ ...generated.items[0]!, expiresAt: '2027-11-28T08:30:00Z' }];
+    open(ok({ ...selfHosted, items }), { 'GET /v1/license-items': ok([item({ status: 'licensed' })]) });
+    expect(await screen.findByRole('row', { name: /BARCODE-JS-DEVICE-1Y/ })).toHaveTextContent(
+      /Until Nov 28, 2027/,
+    );
+  });
+
   it('shows no term when the purchased items cannot be read, and the licence still', async () => {
     open(ok(generated), { 'GET /v1/license-items': problem(503, 'upstream-unavailable', 'Try again.') });
     expect(await screen.findByRole('row', { name: /BARCODE-JS-DEVICE-1Y/ })).toHaveTextContent(/–/);
