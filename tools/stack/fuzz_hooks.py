@@ -98,9 +98,11 @@ _send = requests.Session.send
 
 def _send_signed(self, request, **kwargs):
     # A check may re-send a marked case with a header taken away (missing_required_header): such a
-    # request goes out as it is, unsigned, and must be refused.
+    # request goes out as it is, unsigned, and must be refused. So only a request that still has all
+    # three signature headers is signed.
     marked = request.headers.pop(SIGN_MARKER, None) is not None
-    if marked and "webhook-id" in request.headers:
+    complete = all(name in request.headers for name in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+    if marked and complete:
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
