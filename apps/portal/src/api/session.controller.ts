@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
@@ -11,11 +11,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PortalConfig } from '../config';
-import { clearCookieHeader, readSessionId, sessionCookie, setCookieHeader } from '../sessions/cookie';
+import { clearCookieHeader, setCookieHeader } from '../sessions/cookie';
 import { CurrentSession, SignedIn } from '../sessions/session.guard';
 import { SessionsService, type Me, type Session } from '../sessions/sessions.service';
-import { PORTAL_CONFIG } from '../tokens';
 import { jsonOf } from '../upstream/upstream';
 import { MeDto, SignInBody } from './dto';
 import { CustomerGateway } from './gateway';
@@ -28,7 +26,6 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly gateway: CustomerGateway,
-    @Inject(PORTAL_CONFIG) private readonly config: PortalConfig,
   ) {}
 
   @Get()
@@ -64,8 +61,8 @@ export class SessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Me> {
-    const cookie = sessionCookie(this.config.secureCookies);
-    const previous = readSessionId(request.headers.cookie, cookie);
+    const { cookie } = this.sessions;
+    const previous = this.sessions.idFrom(request.headers.cookie);
     const { id, me, maxAgeSeconds } = await this.sessions.signIn(
       body.email,
       body.password,
@@ -89,8 +86,7 @@ export class SessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const cookie = sessionCookie(this.config.secureCookies);
-    await this.sessions.signOut(readSessionId(request.headers.cookie, cookie));
-    void reply.header('set-cookie', clearCookieHeader(cookie));
+    await this.sessions.signOut(this.sessions.idFrom(request.headers.cookie));
+    void reply.header('set-cookie', clearCookieHeader(this.sessions.cookie));
   }
 }

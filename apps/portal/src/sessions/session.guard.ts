@@ -1,6 +1,5 @@
 import {
   createParamDecorator,
-  Inject,
   Injectable,
   UseGuards,
   applyDecorators,
@@ -9,9 +8,7 @@ import {
 } from '@nestjs/common';
 import { ApiCookieAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { PortalConfig } from '../config';
-import { PORTAL_CONFIG } from '../tokens';
-import { clearCookieHeader, readSessionId, sessionCookie } from './cookie';
+import { clearCookieHeader } from './cookie';
 import { SessionEnded, SessionsService, type Session } from './sessions.service';
 
 const sessions = new WeakMap<FastifyRequest, Session>();
@@ -19,19 +16,15 @@ const sessions = new WeakMap<FastifyRequest, Session>();
 /** Lets a route through only with a live session, which `@CurrentSession()` then gives it. */
 @Injectable()
 export class SessionGuard implements CanActivate {
-  constructor(
-    private readonly service: SessionsService,
-    @Inject(PORTAL_CONFIG) private readonly config: PortalConfig,
-  ) {}
+  constructor(private readonly service: SessionsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const cookie = sessionCookie(this.config.secureCookies);
-    const id = readSessionId(request.headers.cookie, cookie);
+    const id = this.service.idFrom(request.headers.cookie);
     const session = await this.service.find(id);
     if (!session) {
       if (id === undefined) throw new SessionEnded({}, false);
-      throw new SessionEnded({ 'set-cookie': clearCookieHeader(cookie) });
+      throw new SessionEnded({ 'set-cookie': clearCookieHeader(this.service.cookie) });
     }
     sessions.set(request, session);
     return true;

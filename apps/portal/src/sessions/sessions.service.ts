@@ -4,7 +4,7 @@ import { CLOCK, LOGGER, METRICS_REGISTRY, ProblemException, type Clock, type Log
 import type { PortalConfig } from '../config';
 import { PORTAL_CONFIG, SESSION_STORE, UPSTREAMS, type Upstreams } from '../tokens';
 import { jsonOf } from '../upstream/upstream';
-import { newSessionId, sessionIdHash } from './cookie';
+import { newSessionId, readSessionId, sessionCookie, sessionIdHash, type SessionCookie } from './cookie';
 import type { SessionRow, SessionStore } from './session-store';
 import { TokenCipher, type SessionTokens } from './token-cipher';
 
@@ -50,6 +50,8 @@ export class SessionEnded extends ProblemException {
   }
 }
 
+const TOUCH_EVERY_MS = 60_000;
+
 const isTokenPair = (value: unknown): value is TokenPair => {
   const pair = value as Partial<TokenPair> | null;
   return (
@@ -67,6 +69,8 @@ const isTokenPair = (value: unknown): value is TokenPair => {
  */
 @Injectable()
 export class SessionsService {
+  /** The session cookie's name and attributes (Secure outside localhost). */
+  readonly cookie: SessionCookie;
   private readonly cipher: TokenCipher;
   /** Renewals in flight in this process, per session: concurrent requests share one. */
   private readonly renewing = new Map<string, Promise<string>>();
@@ -83,6 +87,7 @@ export class SessionsService {
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.cipher = new TokenCipher(config.sessionKey);
+    this.cookie = sessionCookie(config.secureCookies);
     this.signIns = new Counter({
       name: 'portal_sign_ins_total',
       help: 'Sign-ins through the portal, by outcome (ok, or the HTTP status of the refusal).',
@@ -142,6 +147,11 @@ export class SessionsService {
     return { id, me, maxAgeSeconds: this.config.sessionMaxSeconds };
   }
 
+  /** The session id a request's Cookie header carries, if any. */
+  idFrom(cookieHeader: string | undefined): string | undefined {
+    return readSessionId(cookieHeader, this.cookie);
+  }
+
   /** The live session behind a cookie value, or undefined. */
   async find(id: string | undefined): Promise<Session | undefined> {
     if (!id) return undefined;
@@ -149,7 +159,8 @@ export class SessionsService {
     const now = this.now();
     const row = await this.store.findLive(idHash, now, this.config.sessionIdleSeconds);
     if (!row) return undefined;
-    await this.store.touch(idHash, now);
+    // Last use is kept to the minute: a request within a minute of the last write writes nothing.
+    if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await this.store.touch(idHash, now);
     return {
       idHash,
       accountId: row.accountId,

@@ -76,13 +76,6 @@ export class WebFiles {
   get index(): WebFile {
     return this.files.get('/index.html') as WebFile;
   }
-
-  /** Files at the top of the build besides index.html (say, a favicon), served at their paths. */
-  topLevel(): WebFile[] {
-    return [...this.files.values()].filter(
-      (file) => !file.path.slice(1).includes('/') && file.path !== '/index.html',
-    );
-  }
 }
 
 /** The body to send for an Accept-Encoding header, and its Content-Encoding. */

@@ -19,21 +19,16 @@ export const PAGE_ROUTES = [
 ];
 
 /** Sends a built file, compressed when the browser accepts it, revalidated by ETag. */
-export function sendWebFile(
-  file: WebFile,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  status = 200,
-): FastifyReply {
+function sendWebFile(file: WebFile, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   void reply
     .header('content-type', file.type)
     .header('etag', file.etag)
     .header('vary', 'accept-encoding')
     .header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-  if (status === 200 && request.headers['if-none-match'] === file.etag) return reply.status(304).send();
+  if (request.headers['if-none-match'] === file.etag) return reply.status(304).send();
   const { body, encoding } = encoded(file, request.headers['accept-encoding']);
   if (encoding) void reply.header('content-encoding', encoding);
-  return reply.status(status).send(body);
+  return reply.status(200).send(body);
 }
 
 @ApiExcludeController()
