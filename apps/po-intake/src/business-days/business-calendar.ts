@@ -14,6 +14,8 @@ export interface BusinessCalendarOptions {
 
 /** Days searched for the next business day before the calendar gives up (a source naming every day). */
 const MAX_SEARCH_DAYS = 366;
+/** Day ends kept (about 27 years of days); the cache starts again when full. */
+const MAX_CACHED_DAY_ENDS = 10_000;
 
 /**
  * Business days for purchase-order deadlines: Monday to Friday, less the holidays of its source, in
@@ -29,17 +31,20 @@ const MAX_SEARCH_DAYS = 366;
  * Day end is wall-clock time whatever the UTC offset of that day (17:00 is 17:00 across DST). Where
  * the day end does not exist on a day (it falls in a spring-forward gap, e.g. 02:30 on the night DST
  * starts) it moves forward by the length of the gap (02:30 becomes 03:30 local), as luxon resolves
- * it; where it exists twice (01:30 on the night DST ends) it is the later of the two instants (luxon's
- * choice, the one after the clocks went back). "Before the day end" compares instants with that
- * resolved day end.
+ * it. Where it exists twice (02:30 on the night DST ends in Europe/Berlin) it is the earlier of the
+ * two instants, the first time the clock shows it. "Before the day end" compares instants with that
+ * resolved day end. (With Monday to Friday business days and a day end after 03:00 none of this
+ * arises in zones that change on Sundays, such as the US and EU ones.)
  *
- * Holiday dates are looked up once per year and cached; `dueBy` itself is a few date steps.
+ * Holiday dates are looked up once per year and day ends once per day, both cached; `dueBy` itself
+ * is a few date steps.
  */
 export class BusinessCalendar {
   readonly timeZone: string;
   readonly dayEnd: DayEnd;
   readonly holidays: HolidaySource;
   private readonly holidaysByYear = new Map<number, ReadonlySet<string>>();
+  private readonly dayEnds = new Map<number, number>();
 
   constructor(options: BusinessCalendarOptions) {
     if (!IANAZone.isValidZone(options.timeZone)) {
@@ -60,7 +65,7 @@ export class BusinessCalendar {
     }
     if (hour === 0 && minute === 0) throw new RangeError('day end must be after 00:00');
     this.timeZone = options.timeZone;
-    this.dayEnd = { hour, minute };
+    this.dayEnd = Object.freeze({ hour, minute });
     this.holidays = options.holidays ?? NO_HOLIDAYS;
   }
 
@@ -127,17 +132,26 @@ export class BusinessCalendar {
   }
 
   private dayEndMillis(day: number): number {
-    const date = new Date(day * DAY_MS);
-    return DateTime.fromObject(
-      {
-        year: date.getUTCFullYear(),
-        month: date.getUTCMonth() + 1,
-        day: date.getUTCDate(),
-        hour: this.dayEnd.hour,
-        minute: this.dayEnd.minute,
-      },
-      { zone: this.timeZone },
-    ).toMillis();
+    let millis = this.dayEnds.get(day);
+    if (millis === undefined) {
+      const date = new Date(day * DAY_MS);
+      const local = DateTime.fromObject(
+        {
+          year: date.getUTCFullYear(),
+          month: date.getUTCMonth() + 1,
+          day: date.getUTCDate(),
+          hour: this.dayEnd.hour,
+          minute: this.dayEnd.minute,
+        },
+        { zone: this.timeZone },
+      );
+      // One instant normally, two when the clocks went back over it (take the first), and the
+      // moved-forward one when it falls in a gap.
+      millis = Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
+      if (this.dayEnds.size >= MAX_CACHED_DAY_ENDS) this.dayEnds.clear();
+      this.dayEnds.set(day, millis);
+    }
+    return millis;
   }
 
   private holidaysOf(year: number): ReadonlySet<string> {
