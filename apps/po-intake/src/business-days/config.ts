@@ -94,3 +94,32 @@ export function businessCalendarFrom(config: BusinessCalendarConfig): BusinessCa
     holidays: combineHolidays(...regions, ...extra),
   });
 }
+
+/** What a calendar was built from, for the start-up log. */
+export interface BusinessCalendarSummary {
+  timeZone: string;
+  /** HH:MM */
+  dayEnd: string;
+  holidays: string;
+}
+
+/**
+ * Reads the three variables and builds the calendar in one step (throws a ConfigError as
+ * `readBusinessCalendarConfig` does), with a summary for the start-up log.
+ */
+export function readBusinessCalendar(env: EnvReader): {
+  calendar: BusinessCalendar;
+  calendarSummary: BusinessCalendarSummary;
+} {
+  const config = readBusinessCalendarConfig(env);
+  const calendar = businessCalendarFrom(config);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return {
+    calendar,
+    calendarSummary: {
+      timeZone: config.timeZone,
+      dayEnd: `${pad(config.dayEnd.hour)}:${pad(config.dayEnd.minute)}`,
+      holidays: calendar.holidays.description,
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { ConfigError, EnvReader } from '@otl/platform';
-import { businessCalendarFrom, readBusinessCalendarConfig } from './config';
+import { businessCalendarFrom, readBusinessCalendar, readBusinessCalendarConfig } from './config';
 
 function read(source: Record<string, string | undefined>) {
   return readBusinessCalendarConfig(new EnvReader(source));
@@ -145,5 +145,25 @@ describe('businessCalendarFrom', () => {
     const calendar = businessCalendarFrom(read({}));
     expect(calendar.holidays.description).toBe('no holidays');
     expect(calendar.dueBy(new Date('2026-12-31T16:59:59Z')).toISOString()).toBe('2027-01-01T17:00:00.000Z');
+  });
+});
+
+describe('readBusinessCalendar', () => {
+  it('reads and builds in one step, with a summary for the start-up log', () => {
+    const { calendar, calendarSummary } = readBusinessCalendar(
+      new EnvReader({ PO_TIME_ZONE: 'America/New_York', PO_BUSINESS_DAY_END: '09:05', PO_HOLIDAYS: 'US' }),
+    );
+    expect(calendarSummary).toEqual({
+      timeZone: 'America/New_York',
+      dayEnd: '09:05',
+      holidays: 'public holidays of US',
+    });
+    expect(calendar.dueBy(new Date('2026-01-16T09:04:00-05:00')).toISOString()).toBe(
+      new Date('2026-01-20T09:05:00-05:00').toISOString(),
+    );
+  });
+
+  it('throws the same ConfigError as readBusinessCalendarConfig', () => {
+    expect(() => readBusinessCalendar(new EnvReader({ PO_HOLIDAYS: 'XX' }))).toThrow(ConfigError);
   });
 });
