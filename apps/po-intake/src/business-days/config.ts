@@ -95,13 +95,13 @@ export function businessCalendarFrom(config: BusinessCalendarConfig): BusinessCa
   });
 }
 
-/** What a calendar was built from, for the start-up log. */
-export interface BusinessCalendarSummary {
+/** What a calendar was built from, for the start-up log (a type, so it is a `Record<string, unknown>`). */
+export type BusinessCalendarSummary = {
   timeZone: string;
   /** HH:MM */
   dayEnd: string;
   holidays: string;
-}
+};
 
 /**
  * Reads the three variables and builds the calendar in one step (throws a ConfigError as
