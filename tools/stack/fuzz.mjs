@@ -70,6 +70,8 @@ export async function runFuzz({ infra, workDir, log }) {
     const stack = await startServices(infra, dir, running, log);
     stack.urls[SELF_HOSTED_LTS] = await startSelfHostedLts(dir, running, log);
     const { token, email } = await seedBuyer(stack, infra, log);
+    // The sales desk's API is staff-only: it is fuzzed as a sales manager.
+    const staffToken = stack.urls['po-intake'] ? await seedStaff(stack, infra, log) : '';
     const portalHeaders = stack.urls.portal ? await portalSession(stack.urls.portal, email, log) : [];
     // FUZZ_ONLY=license,account narrows the run while working on one service's findings.
     const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
@@ -83,7 +85,9 @@ export async function runFuzz({ infra, workDir, log }) {
       const outcome = await fuzzService(
         name,
         stack.urls[name],
-        name === 'portal' ? portalHeaders : [`Authorization: Bearer ${token}`],
+        name === 'portal'
+          ? portalHeaders
+          : [`Authorization: Bearer ${name === 'po-intake' ? staffToken : token}`],
         stack.secrets.STORE_WEBHOOK_SECRET ?? '',
         dir,
         log,
@@ -324,6 +328,54 @@ async function seedBuyer(stack, infra, log) {
   );
   log(`seeded ${email}: a store purchase assigned to a verified account, signed in`);
   return { token: accessToken, email };
+}
+
+/**
+ * A sales manager made as an operator makes one (`account:create-staff`, as built, against this run's
+ * account database), the printed set-password link used, signed in. Returns the access token.
+ * @param {Stack} stack
+ * @param {import('./infra.mjs').Infra} infra
+ * @param {(message: string) => void} log
+ */
+async function seedStaff(stack, infra, log) {
+  const email = `fuzz.manager.${randomUUID().slice(0, 8)}@example.com`;
+  const account = services.find((service) => service.name === 'account');
+  if (!account) throw new Error('services.mjs lists no account service');
+  const made = spawnSync(
+    process.execPath,
+    [
+      '-r',
+      './tools/runtime/register-aliases.cjs',
+      'dist/out-tsc/apps/account/src/staff/create-staff.js',
+      '--email',
+      email,
+      '--role',
+      'sales-manager',
+    ],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: withDatabase(infra.adminUrl, `fuzz_${account.database}`),
+        PORTAL_URL: stack.urls.portal ?? 'http://localhost:3100',
+      },
+    },
+  );
+  const link = /(https?:\/\/\S+set-password\?token=\S+)/.exec(made.stdout ?? '')?.[1];
+  if (made.status !== 0 || !link)
+    throw new Error(`seeding staff: create-staff failed:\n${made.stdout}${made.stderr}`);
+  const confirmed = await post(`${stack.urls.account}/v1/auth/password-reset/confirm`, {
+    token: new URL(link).searchParams.get('token'),
+    password: PASSWORD,
+  });
+  if (confirmed.status !== 204)
+    throw new Error(`seeding staff: setting the password answered ${confirmed.status}`);
+  const signedIn = await post(`${stack.urls.account}/v1/auth/token`, { email, password: PASSWORD });
+  const { accessToken } = /** @type {{ accessToken: string }} */ (await signedIn.json());
+  if (!accessToken) throw new Error(`seeding staff: sign-in answered ${signedIn.status}`);
+  log(`seeded ${email}: a sales manager, signed in`);
+  return accessToken;
 }
 
 /**

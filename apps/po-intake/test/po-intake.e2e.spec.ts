@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { assertValidEvent, parseCloudEvent, topics, type PublicCloudEvent } from '@otl/contracts';
 import {
@@ -12,6 +14,8 @@ import {
   type Platform,
   type StaffMember,
 } from '@otl/testing';
+import { BusinessCalendar } from '../src/business-days/business-calendar';
+import { ExtraHolidays, PublicHolidays, combineHolidays } from '../src/business-days/holidays';
 import { DOCUMENTS, call, newBuyer, newPoNumber, purchaseOrder, type Answer } from './support';
 
 const PASSWORD = 'correct horse battery staple';
@@ -29,7 +33,12 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
   let db: Client;
 
   beforeAll(async () => {
-    platform = await startPlatform({ label: 'po_e2e', poIntake: true });
+    platform = await startPlatform({
+      label: 'po_e2e',
+      poIntake: {
+        env: { PO_TIME_ZONE: 'America/New_York', PO_BUSINESS_DAY_END: '17:30', PO_HOLIDAYS: 'US,2026-12-24' },
+      },
+    });
     url = platform.poIntake!.url;
     recorder = await new TopicRecorder(testKafka('po-intake-e2e'), [
       topics.purchases,
@@ -113,9 +122,18 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
       dueBy: expect.any(String),
     });
     expect(received.headers.get('location')).toBe(`/v1/purchase-orders/${id}`);
-    expect(Date.parse(received.body.dueBy as string)).toBeGreaterThan(
-      Date.parse(received.body.receivedAt as string),
+    // Due by the end of the next business day in the desk's calendar (New York, 17:30, US holidays).
+    const calendar = new BusinessCalendar({
+      timeZone: 'America/New_York',
+      dayEnd: { hour: 17, minute: 30 },
+      holidays: combineHolidays(new PublicHolidays('US'), new ExtraHolidays(['2026-12-24'])),
+    });
+    expect(received.body.dueBy).toBe(
+      calendar.dueBy(new Date(received.body.receivedAt as string)).toISOString(),
     );
+    expect(
+      new Date(received.body.dueBy as string).toLocaleTimeString('en-US', { timeZone: 'America/New_York' }),
+    ).toBe('5:30:00 PM');
 
     const approved = await decide(manager, id, 'approval');
     expect(approved.status).toBe(200);
@@ -498,6 +516,27 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
     );
     expect(undecided).toBe(rows[0]!.n);
     expect(metrics).toMatch(/^po_intake_overdue_purchase_orders\{[^}]*\} 0$/m);
+  });
+
+  it('refuses to start with a calendar it cannot use, naming the variable', async () => {
+    const started = spawnSync(
+      process.execPath,
+      ['-r', './tools/runtime/register-aliases.cjs', 'dist/out-tsc/apps/po-intake/src/main.js'],
+      {
+        cwd: resolve(__dirname, '..', '..', '..'),
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: platform.poIntakeDb!.url,
+          PO_TIME_ZONE: 'Mars/Olympus',
+          PO_HOLIDAYS: 'XX',
+        },
+        timeout: 20_000,
+      },
+    );
+    expect(started.status).toBe(78);
+    expect(started.stderr).toMatch(/PO_TIME_ZONE must be an IANA time zone name/);
+    expect(started.stderr).toMatch(/PO_HOLIDAYS/);
   });
 
   it('answers an unknown or malformed id 404, and approval with a body 400', async () => {

@@ -36,15 +36,17 @@ export interface StoredDocument {
   content: Buffer;
 }
 
-/** The page position: the last row's dueBy (epoch ms) and id, opaque to clients. */
-function encodeCursor(dueBy: string, id: string): string {
-  return Buffer.from(`${Date.parse(dueBy)}.${id}`).toString('base64url');
-}
+/**
+ * The page position: the last row's dueBy (epoch ms) and id. Every string of this shape is a valid
+ * position (the OpenAPI pattern says so), so a client can only ever start after some point of the queue.
+ */
+export const CURSOR_PATTERN = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+const encodeCursor = (dueBy: string, id: string): string => `${Date.parse(dueBy)}.${id}`;
 
 function decodeCursor(cursor: string): { dueBy: Date; id: string } | null {
-  const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!match) return null;
-  return { dueBy: new Date(Number(match[1])), id: match[2] as string };
+  const match = CURSOR_PATTERN.exec(cursor);
+  return match ? { dueBy: new Date(Number(match[1])), id: match[2] as string } : null;
 }
 
 /** An order as answered: `overdue` while it is still received past its dueBy. */

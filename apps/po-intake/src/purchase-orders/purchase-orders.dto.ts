@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { DOCUMENT_TYPES, MAX_BASE64_LENGTH } from './domain/document';
+import { CURSOR_PATTERN } from './purchase-order-queries';
 import type { DocumentType, HistoryAction, PurchaseOrderStatus } from './domain/purchase-order';
 
 const MONEY = new RegExp(MONEY_PATTERN);
@@ -152,9 +153,13 @@ export class ListQueryDto {
   @Matches(/^(?:[1-9]\d{0,1}|1\d\d|200)$/, { message: 'must be a whole number from 1 to 200' })
   limit?: string;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.', maxLength: 200 })
+  @ApiPropertyOptional({
+    description: 'nextCursor of the previous page: the page starts after that position.',
+    pattern: CURSOR_PATTERN.source,
+    example: '1765231200000.0f9e2a61-4d3b-4a0e-9a3c-1b2f3e4d5c6a',
+  })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'must be a nextCursor this API returned' })
+  @Matches(CURSOR_PATTERN, { message: 'must be a nextCursor this API returned' })
   cursor?: string;
 }
 
