@@ -169,15 +169,21 @@ function DocumentView({ po }: { po: PurchaseOrder }) {
         <img className="po-document" src={shown} alt={`The purchase order document ${filename}`} />
       ) : contentType === 'application/pdf' ? (
         <>
-          <p className="hint">
-            The PDF is shown in a sandboxed frame (no scripts). If your browser shows nothing or a blocked
-            page below, it does not display PDFs in sandboxed frames: use the download link above.
+          <p className="hint" id="pdf-frame-note">
+            The PDF is shown below in a sandboxed frame (no scripts, no access to the portal). Chrome, Edge
+            and other Chromium browsers refuse to display a PDF in a sandboxed frame and show a broken-page
+            icon instead: then{' '}
+            <a href={shown} target="_blank" rel="noopener noreferrer">
+              open the PDF in a new tab
+            </a>{' '}
+            (still sandboxed) or download it.
           </p>
           <iframe
             className="po-document po-document-pdf"
             src={shown}
             sandbox=""
             title={`The purchase order document ${filename}`}
+            aria-describedby="pdf-frame-note"
           />
         </>
       ) : (
