@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { IsPlainText } from '@otl/platform';
 
 // The sales desk's shapes: po-intake's purchase orders as the portal passes them on (see
@@ -23,16 +23,14 @@ export class DeskListQuery {
   @IsIn(['true', 'false'], { message: 'must be true or false' })
   overdue?: string;
 
-  @ApiPropertyOptional({ pattern: '^[0-9]{1,3}$', example: '50', description: '1 to 200 (default 50).' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
-  @Matches(/^[0-9]{1,3}$/, { message: 'must be a whole number from 1 to 200' })
+  @Matches(/^(?:[1-9]\d?|1\d\d|200)$/, { message: 'must be a whole number from 1 to 200' })
   limit?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', maxLength: 1000 })
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', maxLength: 200 })
   @IsOptional()
-  @IsString()
-  @Length(1, 1000, { message: 'must be the nextCursor of the previous page' })
-  @Matches(/^[\x21-\x7e]+$/, { message: 'must be the nextCursor of the previous page' })
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'must be a nextCursor this API returned' })
   cursor?: string;
 }
 
