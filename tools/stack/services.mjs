@@ -40,6 +40,13 @@ export const services = [
     secrets: { STORE_WEBHOOK_SECRET: 'whsec' },
   },
   {
+    name: 'po-intake',
+    port: 3102,
+    database: 'po_intake',
+    main: 'dist/out-tsc/apps/po-intake/src/main.js',
+    topics: ['purchases.v1'],
+  },
+  {
     name: 'account',
     port: 3104,
     database: 'account',

@@ -1,6 +1,7 @@
 export * from './cloud-event';
 export * from './topics';
 export * from './validation';
+export * from './ids';
 export {
   CURRENCY_PATTERN,
   MONEY_PATTERN,

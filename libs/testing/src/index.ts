@@ -10,3 +10,4 @@ export * from './store';
 export * from './surface';
 export * from './hostile';
 export * from './platform';
+export * from './staff';

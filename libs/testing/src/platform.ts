@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { requireEnv, uniqueName } from './env';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { freePort, startService, type RunningService } from './service';
+import { createStaffMember, type StaffMember, type StaffRole } from './staff';
 import { newSigningKey, Store } from './store';
 
 export interface PlatformOptions {
@@ -11,6 +12,8 @@ export interface PlatformOptions {
   accessTokenTtlSeconds?: number;
   /** Extra settings of the portal (say, a short idle timeout). */
   portalEnv?: Record<string, string>;
+  /** Also run po-intake (the sales desk's purchase orders), wired to this account service. */
+  poIntake?: boolean | { env?: Record<string, string> };
 }
 
 /** The customer's side of the platform, running: store-webhook, account, license, tracking, portal. */
@@ -20,12 +23,17 @@ export interface Platform {
   license: RunningService;
   tracking: RunningService;
   portal: RunningService;
+  /** Running when `poIntake` was asked for, on its own database. */
+  poIntake?: RunningService;
+  poIntakeDb?: TestDatabase;
   /** The portal's PORTAL_SESSION_KEY (hex), to open its sealed sessions in a spec. */
   portalSessionKey: string;
   /** The portal's database, to look at its sessions. */
   portalDb: TestDatabase;
+  /** A new staff member with this role, made with the operator command and signed in. */
+  staff(role: StaffRole, email?: string): Promise<StaffMember>;
   /** Starts a stopped service again, same port and settings (its field then names the new process). */
-  restart(name: 'account' | 'license' | 'tracking' | 'portal'): Promise<void>;
+  restart(name: 'account' | 'license' | 'tracking' | 'portal' | 'poIntake'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,14 +43,14 @@ export interface Platform {
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { label } = options;
-  const dbs = await Promise.all(
-    ['account', 'license', 'tracking', 'portal'].map((name) => createTestDatabase(`${label}_${name}`)),
-  );
-  const [accountDb, licenseDb, trackingDb, portalDb] = dbs as [
+  const names = ['account', 'license', 'tracking', 'portal', ...(options.poIntake ? ['po_intake'] : [])];
+  const dbs = await Promise.all(names.map((name) => createTestDatabase(`${label}_${name}`)));
+  const [accountDb, licenseDb, trackingDb, portalDb, poIntakeDb] = dbs as [
     TestDatabase,
     TestDatabase,
     TestDatabase,
     TestDatabase,
+    TestDatabase | undefined,
   ];
   const started: RunningService[] = [];
   let store: Store | undefined;
@@ -82,11 +90,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         TRACKING_CONSUMER_GROUP: uniqueName(`${label}-tracking`),
       },
     };
-    const [license, tracking] = await Promise.all([
+    const poIntakeEnv: Record<string, string> | undefined = poIntakeDb && {
+      DATABASE_URL: poIntakeDb.url,
+      KAFKA_BROKERS: brokers,
+      ACCESS_TOKEN_JWKS_URL: jwks,
+      ...(typeof options.poIntake === 'object' ? options.poIntake.env : {}),
+    };
+    const [license, tracking, poIntake] = await Promise.all([
       startService('license', settings.license),
       startService('tracking', settings.tracking, { port: trackingPort }),
+      poIntakeEnv ? startService('po-intake', poIntakeEnv) : undefined,
     ]);
-    started.push(license, tracking);
+    started.push(license, tracking, ...(poIntake ? [poIntake] : []));
     const portalSessionKey = randomBytes(32).toString('hex');
     const portalEnv = {
       DATABASE_URL: portalDb.url,
@@ -99,7 +114,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     };
     const portal = await startService('portal', portalEnv, { port: portalPort });
     started.push(portal);
-    const envs = { account: accountEnv, ...settings, portal: portalEnv };
+    const envs = { account: accountEnv, ...settings, portal: portalEnv, poIntake: poIntakeEnv };
+    const serviceNames = {
+      account: 'account',
+      license: 'license',
+      tracking: 'tracking',
+      portal: 'portal',
+      poIntake: 'po-intake',
+    };
     const running = store;
     const platform: Platform = {
       store: running,
@@ -107,16 +129,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       license,
       tracking,
       portal,
+      poIntake,
+      poIntakeDb,
       portalSessionKey,
       portalDb,
+      staff: (role, email) =>
+        createStaffMember({ url: platform.account.url, databaseUrl: accountDb.url, portalUrl }, role, email),
       async restart(name) {
         const previous = platform[name];
+        const env = envs[name];
+        if (!previous || !env) throw new Error(`${name} is not part of this platform`);
         await previous.stop();
-        platform[name] = await startService(name, envs[name], { port: previous.port });
+        platform[name] = await startService(serviceNames[name], env, { port: previous.port });
       },
       async stop() {
         await Promise.all(
-          [platform.portal, platform.license, platform.tracking].map((service) => service.stop()),
+          [platform.portal, platform.license, platform.tracking, platform.poIntake].map((service) =>
+            service?.stop(),
+          ),
         );
         await platform.account.stop();
         await running.stop();
