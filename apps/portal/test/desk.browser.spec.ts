@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startPlatform, type Platform, type StaffMember } from '@otl/testing';
+import { eventually, startPlatform, type Platform, type StaffMember } from '@otl/testing';
 import { launchChromium, lookAt } from './browser-support';
 import { solidPng, submitPurchaseOrder, tinyPdf, type SubmittedPo } from './support';
 
@@ -64,7 +64,7 @@ describe('the sales desk in a real browser (Chromium, po-intake and the running 
   ) => submitPurchaseOrder(platform.poIntake!.url, await by.accessToken(), document);
 
   async function open(page: Page, po: SubmittedPo): Promise<void> {
-    await page.getByRole('link', { name: 'Sales desk' }).click();
+    await page.getByRole('link', { name: 'Sales desk', exact: true }).click();
     await page.getByRole('heading', { name: 'Sales desk', level: 1 }).waitFor();
     await page.getByRole('link', { name: po.poNumber, exact: true }).click();
     await page.getByRole('heading', { name: `Purchase order ${po.poNumber}` }).waitFor();
@@ -126,7 +126,7 @@ describe('the sales desk in a real browser (Chromium, po-intake and the running 
     await lookAt(page, 'desk-04-approved');
 
     // The queue of received ones no longer holds either.
-    await page.getByRole('link', { name: 'Back to the sales desk' }).click();
+    await page.getByRole('link', { name: 'Back to the queue' }).click();
     await page.getByRole('heading', { name: 'Sales desk', level: 1 }).waitFor();
     await page.getByRole('table').or(page.getByText('No purchase orders here.')).first().waitFor();
     expect(await page.getByRole('link', { name: toApprove.poNumber, exact: true }).count()).toBe(0);
@@ -162,6 +162,16 @@ describe('the sales desk in a real browser (Chromium, po-intake and the running 
     // What Chromium does with a PDF in a sandboxed frame: its error page, never the viewer.
     const framed = page.frames().find((candidate) => candidate !== page.mainFrame());
     process.stdout.write(`PDF in a sandboxed frame, Chromium ${browser.version()}: ${framed?.url()}\n`);
+    // Opened as a tab (still under the document's CSP sandbox), Chromium's PDF viewer shows it.
+    const [tab] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.getByRole('link', { name: 'open the PDF in a new tab' }).click(),
+    ]);
+    await eventually(
+      async () =>
+        tab.frames().some((candidate) => candidate.url().startsWith('chrome-extension://')) || undefined,
+      { what: "Chromium's PDF viewer in the new tab", timeoutMs: 10_000, intervalMs: 200 },
+    );
     await lookAt(page, 'desk-06-pdf');
   });
 });

@@ -234,7 +234,7 @@ function PurchaseOrderView({
   return (
     <Page title={`${TITLE} ${po.poNumber}`}>
       <p>
-        <Link to="/desk">Back to the sales desk</Link>
+        <Link to="/desk">Back to the queue</Link>
       </p>
       <dl className="facts">
         <div>
