@@ -1,6 +1,6 @@
 import { readAccessTokenVerifierConfig, type AccessTokenVerifierConfig } from '@otl/auth';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@otl/platform';
-import { readBusinessCalendarConfig } from './business-days/config';
+import { readBusinessCalendar } from './business-days/config';
 
 /** Works out when a purchase order received at a given instant is due. */
 export interface DueDates {
@@ -23,7 +23,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = new EnvReader(source);
   const common = readCommonConfig(env, SERVICE_NAME, DEFAULT_PORT);
   const accessTokens = readAccessTokenVerifierConfig(env);
-  const calendar = readBusinessCalendarConfig(env);
+  const calendar = readBusinessCalendar(env);
   const retryAfterSeconds = env.int('RETRY_AFTER_SECONDS', { default: 5, min: 1, max: 3600 });
   env.done();
   return { ...common, accessTokens, ...calendar, retryAfterSeconds };
