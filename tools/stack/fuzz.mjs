@@ -165,6 +165,7 @@ async function startServices(infra, dir, running, log) {
       ACCOUNT_URL: urls.account,
       LICENSE_URL: urls.license,
       TRACKING_URL: urls.tracking,
+      ...(urls['po-intake'] ? { PO_INTAKE_URL: urls['po-intake'] } : {}),
     });
   }
   shared.LTS_RATE_LIMIT_PER_MINUTE = UNLIMITED_LEASE_REQUESTS;

@@ -18,6 +18,7 @@ import {
   type ReadinessCheck,
 } from '@otl/platform';
 import { AccountsController } from './api/accounts.controller';
+import { DeskController } from './api/desk.controller';
 import { CustomerGateway } from './api/gateway';
 import { LicensesController } from './api/licenses.controller';
 import { SessionController } from './api/session.controller';
@@ -86,6 +87,7 @@ export async function portalModule(
     account: new Upstream('account', config.accountUrl, config.upstreamTimeoutMs),
     license: new Upstream('license', config.licenseUrl, config.upstreamTimeoutMs),
     tracking: new Upstream('tracking', config.trackingUrl, config.upstreamTimeoutMs),
+    poIntake: new Upstream('po-intake', config.poIntakeUrl, config.upstreamTimeoutMs),
   };
   const database: ReadinessCheck = {
     name: 'database',
@@ -97,6 +99,7 @@ export async function portalModule(
       account: config.accountUrl,
       license: config.licenseUrl,
       tracking: config.trackingUrl,
+      poIntake: config.poIntakeUrl,
     },
     'portal upstreams',
   );
@@ -106,6 +109,7 @@ export async function portalModule(
       SessionController,
       AccountsController,
       LicensesController,
+      DeskController,
       WebController,
       ...serviceControllers,
     ],

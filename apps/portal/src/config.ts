@@ -20,13 +20,15 @@ export interface PortalConfig extends HttpServiceConfig {
   licenseUrl: string;
   /** The vendor-hosted tracking service (usage charts); while it is unreachable, usage is "not available yet". */
   trackingUrl: string;
+  /** The purchase-order intake the sales desk works on (staff only). */
+  poIntakeUrl: string;
   /** 32 bytes: encrypts the tokens a session holds (AES-256-GCM). */
   sessionKey: Buffer;
   /** A session unused this long ends. */
   sessionIdleSeconds: number;
   /** A session ends this long after sign-in, used or not. */
   sessionMaxSeconds: number;
-  /** A call to account, license or tracking that takes longer fails (503 to the browser). */
+  /** A call to account, license, tracking or po-intake that takes longer fails (503 to the browser). */
   upstreamTimeoutMs: number;
   /** The built single-page app (index.html and assets/). */
   webDir: string;
@@ -67,6 +69,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   });
   const trackingUrl = env.url('TRACKING_URL', {
     default: 'http://127.0.0.1:3106',
+    protocols: ['http', 'https'],
+  });
+  const poIntakeUrl = env.url('PO_INTAKE_URL', {
+    default: 'http://127.0.0.1:3102',
     protocols: ['http', 'https'],
   });
   const sessionKeyHex = env.string('PORTAL_SESSION_KEY', {
@@ -119,6 +125,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     accountUrl: accountUrl.replace(/\/+$/, ''),
     licenseUrl: licenseUrl.replace(/\/+$/, ''),
     trackingUrl: trackingUrl.replace(/\/+$/, ''),
+    poIntakeUrl: poIntakeUrl.replace(/\/+$/, ''),
     sessionKey: Buffer.from(sessionKeyHex, 'hex'),
     sessionIdleSeconds,
     sessionMaxSeconds,

@@ -16,6 +16,7 @@ describe('portal configuration', () => {
       accountUrl: 'http://127.0.0.1:3104',
       licenseUrl: 'http://127.0.0.1:3105',
       trackingUrl: 'http://127.0.0.1:3106',
+      poIntakeUrl: 'http://127.0.0.1:3102',
       sessionIdleSeconds: 7200,
       sessionMaxSeconds: 43200,
     });
@@ -51,6 +52,7 @@ describe('portal configuration', () => {
     ],
     [{ PORTAL_ALLOWED_ORIGINS: 'portal.example.com' }, /PORTAL_ALLOWED_ORIGINS/],
     [{ ACCOUNT_URL: 'ftp://account' }, /ACCOUNT_URL/],
+    [{ PO_INTAKE_URL: 'not a url' }, /PO_INTAKE_URL/],
   ])('refuses %j', (overrides, message) => {
     expect(() => loadConfig({ ...base, ...overrides })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ...overrides })).toThrow(message);

@@ -28,9 +28,10 @@ runService({
       'HttpOnly, SameSite=Strict session cookie (Secure outside localhost); the portal signs the customer ' +
       'in against the account service, keeps the tokens server-side (sealed with PORTAL_SESSION_KEY), renews ' +
       'the access token before it expires, and calls the account, license and tracking services for the ' +
-      "customer. Unsafe requests (POST, DELETE) must carry the portal's own Origin (else 403 `origin-refused`). " +
+      'customer, and for sales staff the sales desk over po-intake with their own token. ' +
+      "Unsafe requests (POST, DELETE) must carry the portal's own Origin (else 403 `origin-refused`). " +
       'Errors are RFC 9457 problem details; those of the services behind the portal are passed on unchanged.',
     version: '1.0.0',
-    tags: ['session', 'account', 'licenses'],
+    tags: ['session', 'account', 'licenses', 'sales desk'],
   },
 });

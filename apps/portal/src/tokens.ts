@@ -10,4 +10,6 @@ export interface Upstreams {
   account: Upstream;
   license: Upstream;
   tracking: Upstream;
+  /** The sales desk's purchase orders (staff only). */
+  poIntake: Upstream;
 }

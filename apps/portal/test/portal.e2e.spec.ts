@@ -3,6 +3,7 @@ import type { LicenseFile } from '@otl/licensing';
 import { eventually, expectServiceSurface, MailCatcher, startPlatform, type Platform } from '@otl/testing';
 import {
   ageAccessTokens,
+  Browser,
   JS,
   PASSWORD,
   sessionTokens,
@@ -10,52 +11,6 @@ import {
   TWAIN,
   verifiedPayload,
 } from './support';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown> & unknown[];
-  text: string;
-}
-
-/** A browser as the portal sees it: one cookie jar, its own Origin on unsafe requests. */
-class Browser {
-  cookie: string | undefined;
-  constructor(
-    private readonly url: string,
-    private readonly origin = url,
-  ) {}
-
-  async request(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> {
-    const sent: Record<string, string> = { accept: 'application/json', ...headers };
-    if (method !== 'GET') sent.origin = this.origin;
-    if (body !== undefined) sent['content-type'] = 'application/json';
-    if (this.cookie) sent.cookie = this.cookie;
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: sent,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) {
-      const [pair] = setCookie.split(';');
-      this.cookie = pair!.endsWith('=') ? undefined : pair;
-    }
-    const text = await response.text();
-    let parsed: unknown = {};
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = {};
-    }
-    return { status: response.status, headers: response.headers, body: parsed as Answer['body'], text };
-  }
-}
 
 describe('portal backend-for-frontend (running services, real Postgres, Kafka and MailDev)', () => {
   const mail = new MailCatcher();

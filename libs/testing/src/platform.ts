@@ -110,6 +110,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ACCOUNT_URL: account.url,
       LICENSE_URL: license.url,
       TRACKING_URL: tracking.url,
+      ...(poIntake ? { PO_INTAKE_URL: poIntake.url } : {}),
       ...options.portalEnv,
     };
     const portal = await startService('portal', portalEnv, { port: portalPort });

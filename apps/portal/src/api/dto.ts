@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 import { IsEmailAddress, IsNewPassword, IsPlainText, PASSWORD_MAX_LENGTH } from '@otl/platform';
+import { STAFF_ROLES, type StaffRole } from '../sessions/token-roles';
 
 // The portal holds what the browser sends to the account service's field rules (the same
 // decorators where the rule is shared), so its OpenAPI document promises nothing the service behind
@@ -66,6 +67,15 @@ export class MeDto {
   @ApiProperty({ example: 'Ana.Lima@Example.com' }) email!: string;
   @ApiProperty({ nullable: true, type: String, example: 'Ana Lima' }) name!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'Example Ltd' }) company!: string | null;
+  @ApiProperty({
+    type: [String],
+    enum: STAFF_ROLES,
+    example: [],
+    description:
+      'Staff roles from the access token the account service issued (`sales-rep`, `sales-manager`); ' +
+      'empty for a customer. Staff see the sales desk.',
+  })
+  roles!: StaffRole[];
 }
 
 export class CheckYourEmailDto {

@@ -2,6 +2,8 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { addLinks, type OperationLink } from '@otl/platform';
 
 const op = (method: string) => `LicensesController_${method}`;
+const desk = (method: string) => `DeskController_${method}`;
+const DESK_TARGETS = ['detail', 'document', 'approve', 'reject', 'refund'];
 
 /** Where an answer names a licence id, and the operations that take it. */
 const LICENSE_SOURCES: [from: string, status: number, pointer: string, to: string[], description: string][] =
@@ -29,6 +31,13 @@ export const PORTAL_LINKS: OperationLink[] = [
       description,
     })),
   ),
+  ...DESK_TARGETS.map((to) => ({
+    from: desk('list'),
+    status: 200,
+    to: desk(to),
+    parameters: { id: '$response.body#/purchaseOrders/0/purchaseOrderId' },
+    description: 'The first purchase order of the queue.',
+  })),
 ];
 
 export const withPortalLinks = (document: OpenAPIObject): OpenAPIObject => addLinks(document, PORTAL_LINKS);

@@ -13,7 +13,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearCookieHeader, setCookieHeader } from '../sessions/cookie';
 import { CurrentSession, SignedIn } from '../sessions/session.guard';
-import { SessionsService, type Me, type Session } from '../sessions/sessions.service';
+import { SessionsService, type AccountMe, type Me, type Session } from '../sessions/sessions.service';
 import { jsonOf } from '../upstream/upstream';
 import { MeDto, SignInBody } from './dto';
 import { CustomerGateway } from './gateway';
@@ -35,7 +35,10 @@ export class SessionController {
   @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
   async current(@CurrentSession() session: Session, @Req() request: FastifyRequest): Promise<Me> {
     const { account } = this.gateway.upstreams;
-    return jsonOf<Me>(await this.gateway.call(account, session, request, { method: 'GET', path: '/v1/me' }));
+    const me = jsonOf<AccountMe>(
+      await this.gateway.call(account, session, request, { method: 'GET', path: '/v1/me' }),
+    );
+    return { ...me, roles: await this.sessions.roles(session) };
   }
 
   @Post()

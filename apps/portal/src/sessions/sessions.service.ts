@@ -7,6 +7,7 @@ import { jsonOf } from '../upstream/upstream';
 import { newSessionId, readSessionId, sessionCookie, sessionIdHash, type SessionCookie } from './cookie';
 import type { SessionRow, SessionStore } from './session-store';
 import { TokenCipher, type SessionTokens } from './token-cipher';
+import { staffRolesOf, type StaffRole } from './token-roles';
 
 /** The account service's answer to a sign-in or a refresh. */
 interface TokenPair {
@@ -15,11 +16,17 @@ interface TokenPair {
   expiresIn: number;
 }
 
-export interface Me {
+/** The account service's `/v1/me`. */
+export interface AccountMe {
   accountId: string;
   email: string;
   name: string | null;
   company: string | null;
+}
+
+/** Who is signed in, as the app sees it: the account and its staff roles (none for a customer). */
+export interface Me extends AccountMe {
+  roles: StaffRole[];
 }
 
 /** A signed-in browser's session, as a request sees it. */
@@ -125,9 +132,12 @@ export class SessionsService {
     this.signIns.inc({ outcome: answer.status === 200 ? 'ok' : String(answer.status) });
     const pair = jsonOf<unknown>(answer);
     if (!isTokenPair(pair)) throw new Error('the account service answered a sign-in without a token pair');
-    const me = jsonOf<Me>(
-      await account.call({ method: 'GET', path: '/v1/me', accessToken: pair.accessToken }),
-    );
+    const me: Me = {
+      ...jsonOf<AccountMe>(
+        await account.call({ method: 'GET', path: '/v1/me', accessToken: pair.accessToken }),
+      ),
+      roles: staffRolesOf(pair.accessToken),
+    };
     // A new id at every sign-in: a session id planted before it (fixation) is worth nothing, and
     // the browser's previous session (if any) ends with its sign-in revoked.
     await this.signOut(previousId);
@@ -183,6 +193,11 @@ export class SessionsService {
     const renewal = this.renew(session, stale).finally(() => this.renewing.delete(key));
     this.renewing.set(key, renewal);
     return renewal;
+  }
+
+  /** The staff roles of the session's (current or renewed) access token; none for a customer. */
+  async roles(session: Session): Promise<StaffRole[]> {
+    return staffRolesOf(await this.accessToken(session));
   }
 
   private async renew(session: Session, stale: string | undefined): Promise<string> {

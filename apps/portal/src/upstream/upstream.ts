@@ -1,8 +1,8 @@
 import { ProblemException, type ProblemDetails } from '@otl/platform';
 
-export type UpstreamName = 'account' | 'license' | 'tracking';
+export type UpstreamName = 'account' | 'license' | 'tracking' | 'po-intake';
 
-/** An answer of account, license or tracking, read in full. */
+/** An answer of account, license, tracking or po-intake, read in full. */
 export interface UpstreamAnswer {
   status: number;
   headers: Headers;
@@ -17,6 +17,8 @@ export interface UpstreamRequest {
   /** The browser's address, passed on as X-Forwarded-For (for the services' per-client limits). */
   clientIp?: string;
   correlationId?: string;
+  /** The Accept header (default application/json; a document download takes any type). */
+  accept?: string;
 }
 
 const RETRY_AFTER_SECONDS = 5;
@@ -62,7 +64,7 @@ export class Upstream {
   ) {}
 
   async call(request: UpstreamRequest): Promise<UpstreamAnswer> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: request.accept ?? 'application/json' };
     if (request.accessToken) headers.authorization = `Bearer ${request.accessToken}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.clientIp) headers['x-forwarded-for'] = request.clientIp;

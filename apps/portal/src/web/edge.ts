@@ -3,7 +3,10 @@ import { ProblemException, PROBLEM_CONTENT_TYPE } from '@otl/platform';
 import type { PortalConfig } from '../config';
 import type { WebFiles } from './web-files';
 
-/** No inline script or style, nothing from elsewhere, never framed. */
+/**
+ * No inline script or style, nothing from elsewhere, never framed. The app frames only its own
+ * answers (the sales desk shows a purchase order's PDF in a sandboxed iframe).
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -11,6 +14,7 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",
+  "frame-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",

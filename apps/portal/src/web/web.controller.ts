@@ -16,6 +16,8 @@ export const PAGE_ROUTES = [
   '/set-password',
   '/licenses',
   '/licenses/:id',
+  '/desk',
+  '/desk/purchase-orders/:id',
 ];
 
 /** Sends a built file, compressed when the browser accepts it, revalidated by ETag. */

@@ -4,16 +4,18 @@ import { Header } from './components/Header';
 import { Page } from './components/Page';
 import { LoadError, Loading } from './components/Status';
 import { CheckEmailPage } from './pages/CheckEmail';
+import { DeskQueuePage, StaffOnlyPage } from './pages/DeskQueue';
 import { ForgotPasswordPage } from './pages/ForgotPassword';
 import { LicenseDetailPage } from './pages/LicenseDetail';
 import { LicensesPage } from './pages/Licenses';
 import { NotFoundPage } from './pages/NotFound';
+import { PurchaseOrderPage } from './pages/PurchaseOrder';
 import { SetPasswordPage } from './pages/SetPassword';
 import { SignInPage } from './pages/SignIn';
 import { SignUpPage } from './pages/SignUp';
 import { VerifyEmailPage } from './pages/VerifyEmail';
 import { matchPath, Redirect, RouterProvider, useLocation } from './router';
-import { SessionProvider, signInPath, useSession } from './session';
+import { homePath, isStaff, SessionProvider, signInPath, useSession } from './session';
 
 /** Pages that need a session: sign in first, then come back here. */
 function RequireSession({ children }: { children: ReactNode }) {
@@ -37,9 +39,19 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** Sales desk pages: a signed-in customer is told they are for staff (the API would refuse them too). */
+function RequireStaff({ children }: { children: ReactNode }) {
+  const { state } = useSession();
+  return (
+    <RequireSession>
+      {state.status === 'signed-in' && !isStaff(state.session) ? <StaffOnlyPage /> : children}
+    </RequireSession>
+  );
+}
+
 function Home() {
   const { state } = useSession();
-  if (state.status === 'signed-in') return <Redirect to="/licenses" />;
+  if (state.status === 'signed-in') return <Redirect to={homePath(state.session)} />;
   if (state.status === 'signed-out') return <Redirect to="/sign-in" />;
   return <RequireSession>{null}</RequireSession>;
 }
@@ -72,6 +84,21 @@ function Routes() {
       <RequireSession>
         <LicenseDetailPage key={detail.id} licenseId={detail.id} />
       </RequireSession>
+    );
+  }
+  if (path === '/desk') {
+    return (
+      <RequireStaff>
+        <DeskQueuePage />
+      </RequireStaff>
+    );
+  }
+  const purchaseOrder = matchPath('/desk/purchase-orders/:id', path);
+  if (purchaseOrder?.id) {
+    return (
+      <RequireStaff>
+        <PurchaseOrderPage key={purchaseOrder.id} purchaseOrderId={purchaseOrder.id} />
+      </RequireStaff>
     );
   }
   return <NotFoundPage />;

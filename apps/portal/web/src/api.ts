@@ -126,11 +126,67 @@ export async function request<T>(method: string, path: string, options: RequestO
 
 // ---- The resources ----
 
+export type StaffRole = 'sales-rep' | 'sales-manager';
+
 export interface Session {
   accountId: string;
   email: string;
   name: string | null;
   company: string | null;
+  /** Staff roles; empty for a customer. */
+  roles: StaffRole[];
+}
+
+// ---- The sales desk (staff only): po-intake's purchase orders ----
+
+export type PurchaseOrderStatus = 'received' | 'approved' | 'rejected' | 'refunded';
+
+export interface StaffRef {
+  accountId: string;
+  email: string;
+}
+
+export interface PurchaseOrderSummary {
+  purchaseOrderId: string;
+  poNumber: string;
+  status: PurchaseOrderStatus;
+  customer: { email: string; name: string; company: string | null };
+  currency: string;
+  total: string;
+  receivedAt: string;
+  dueBy: string;
+  overdue: boolean;
+  submittedBy: StaffRef;
+}
+
+export interface PurchaseOrderHistoryEntry {
+  action: 'submitted' | 'approved' | 'rejected' | 'refunded';
+  by: StaffRef;
+  at: string;
+  reason: string | null;
+}
+
+export interface PurchaseOrder extends PurchaseOrderSummary {
+  items: { sku: string; quantity: number; unitPrice: string }[];
+  document: { filename: string; contentType: string; size: number; sha256: string };
+  purchaseId: string | null;
+  decidedAt: string | null;
+  rejectionReason: string | null;
+  refundReason: string | null;
+  resubmissionOf: string | null;
+  history: PurchaseOrderHistoryEntry[];
+}
+
+export interface PurchaseOrderPage {
+  purchaseOrders: PurchaseOrderSummary[];
+  nextCursor: string | null;
+}
+
+export interface QueueFilter {
+  /** null: every status. */
+  status: PurchaseOrderStatus | null;
+  overdue: boolean;
+  cursor: string | null;
 }
 
 export type Channel = 'store' | 'purchase-order' | 'reseller';
@@ -200,6 +256,7 @@ export type Activation =
   { trackingMode: 'vendor-hosted' } | { trackingMode: 'self-hosted'; ltsInstanceId: string };
 
 const id = (value: string) => encodeURIComponent(value);
+const DESK = '/v1/desk/purchase-orders';
 
 export const api = {
   /**
@@ -234,6 +291,26 @@ export const api = {
   activateLicense: (licenseId: string, activation: Activation) =>
     request<License>('POST', `/v1/licenses/${id(licenseId)}/activation`, { body: activation }),
   getUsage: (licenseId: string) => request<Usage>('GET', `/v1/usage/licenses/${id(licenseId)}`),
+  listPurchaseOrders: (filter: QueueFilter) => {
+    const search = new URLSearchParams();
+    if (filter.status) search.set('status', filter.status);
+    if (filter.overdue) search.set('overdue', 'true');
+    if (filter.cursor) search.set('cursor', filter.cursor);
+    const query = search.size > 0 ? `?${search.toString()}` : '';
+    return request<PurchaseOrderPage>('GET', `${DESK}${query}`);
+  },
+  getPurchaseOrder: (purchaseOrderId: string) =>
+    request<PurchaseOrder>('GET', `${DESK}/${id(purchaseOrderId)}`),
+  approvePurchaseOrder: (purchaseOrderId: string) =>
+    request<PurchaseOrder>('POST', `${DESK}/${id(purchaseOrderId)}/approval`),
+  rejectPurchaseOrder: (purchaseOrderId: string, reason: string) =>
+    request<PurchaseOrder>('POST', `${DESK}/${id(purchaseOrderId)}/rejection`, { body: { reason } }),
+  refundPurchaseOrder: (purchaseOrderId: string, reason: string) =>
+    request<PurchaseOrder>('POST', `${DESK}/${id(purchaseOrderId)}/refund`, { body: { reason } }),
 };
+
+/** The document as the page shows it (inline), or as a download. */
+export const purchaseOrderDocumentUrl = (purchaseOrderId: string, download = false) =>
+  `${DESK}/${id(purchaseOrderId)}/document${download ? '?download=1' : ''}`;
 
 export const licenseFileUrl = (licenseId: string) => `/v1/licenses/${id(licenseId)}/file`;

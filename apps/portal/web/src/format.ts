@@ -1,4 +1,11 @@
-import type { Channel, ItemStatus, LicenseStatus, TrackingMode } from './api';
+import type {
+  Channel,
+  ItemStatus,
+  LicenseStatus,
+  PurchaseOrderHistoryEntry,
+  PurchaseOrderStatus,
+  TrackingMode,
+} from './api';
 
 /** The API's codes in the words a person reads. */
 
@@ -53,3 +60,34 @@ export const formatDateTime = (iso: string) => {
   const date = parse(iso);
   return date ? dateTimeFormat.format(date) : iso;
 };
+
+export const purchaseOrderStatusLabel: Record<PurchaseOrderStatus, string> = {
+  received: 'Received, awaiting decision',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  refunded: 'Refunded',
+};
+
+export const historyActionLabel: Record<PurchaseOrderHistoryEntry['action'], string> = {
+  submitted: 'Submitted',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  refunded: 'Refunded',
+};
+
+/** A decimal string amount in its currency ("2498.00", "USD" → "$2,498.00"); as given if unknown. */
+export function formatMoney(amount: string, currency: string): string {
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return `${amount} ${currency}`;
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} bytes`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
+  return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -21,6 +21,15 @@ interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
+/** Sales staff (a sales-rep or sales-manager role) work on the sales desk. */
+export const isStaff = (session: Session): boolean => session.roles.length > 0;
+
+/** A sales manager approves, rejects and refunds purchase orders (never their own submissions). */
+export const isSalesManager = (session: Session): boolean => session.roles.includes('sales-manager');
+
+/** Where a person starts after signing in: staff at the sales desk, customers at their licences. */
+export const homePath = (session: Session): string => (isStaff(session) ? '/desk' : '/licenses');
+
 /** Where to sign in so that the person comes back to `path` afterwards. */
 export const signInPath = (path: string) =>
   path === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(path)}`;

@@ -1,6 +1,6 @@
 import { describeError } from '../api';
 import { Link, useLocation } from '../router';
-import { useSession } from '../session';
+import { isStaff, useSession } from '../session';
 import { useAnnounce } from './Announcer';
 import { PRODUCT_NAME } from './Page';
 
@@ -24,6 +24,13 @@ export function Header() {
           <>
             <nav aria-label="Main" className="main-nav">
               <ul>
+                {isStaff(state.session) && (
+                  <li>
+                    <Link to="/desk" aria-current={pathname.startsWith('/desk') ? 'page' : undefined}>
+                      Sales desk
+                    </Link>
+                  </li>
+                )}
                 <li>
                   <Link to="/licenses" aria-current={pathname.startsWith('/licenses') ? 'page' : undefined}>
                     Licenses

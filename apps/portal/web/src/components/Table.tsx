@@ -14,6 +14,8 @@ export interface Column {
 export interface Row {
   id: string;
   cells: Partial<Record<string, ReactNode>>;
+  /** A class for the row (say, an overdue purchase order); what it marks is said in a cell too. */
+  className?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export function Table({ caption, columns, rows }: { caption: string; columns: Co
       </thead>
       <tbody role="rowgroup">
         {rows.map((row) => (
-          <tr key={row.id} role="row">
+          <tr key={row.id} role="row" className={row.className}>
             {columns.map((column) => (
               <td key={column.key} role="cell" data-label={column.stackedLabel ?? column.header}>
                 {row.cells[column.key]}

@@ -6,17 +6,17 @@ import { Page } from '../components/Page';
 import { Notice } from '../components/Status';
 import { useForm } from '../hooks';
 import { Link, Redirect, safeReturnPath, useLocation } from '../router';
-import { useSession } from '../session';
+import { homePath, useSession } from '../session';
 
 export function SignInPage() {
   const { state, notice, signedIn } = useSession();
   const { search } = useLocation();
   const form = useForm({ email: '', password: '' });
   const [unverified, setUnverified] = useState(false);
-  const next = safeReturnPath(new URLSearchParams(search).get('next')) ?? '/licenses';
+  const next = safeReturnPath(new URLSearchParams(search).get('next'));
 
-  // Signed in (now or already): on to the page the person came for.
-  if (state.status === 'signed-in') return <Redirect to={next} />;
+  // Signed in (now or already): on to the page the person came for, else their start page.
+  if (state.status === 'signed-in') return <Redirect to={next ?? homePath(state.session)} />;
 
   const onSubmit = async () => {
     setUnverified(false);

@@ -53,6 +53,7 @@ export const SESSION: Session = {
   email: 'ada@example.com',
   name: 'Ada Lovelace',
   company: null,
+  roles: [],
 };
 
 function respond(reply: Reply): Response {
