@@ -150,7 +150,7 @@ function ApproveDialog({
   );
 }
 
-/** The document: an image in the page, a PDF in a sandboxed frame, and always a download link. */
+/** The document: an image in the page, a PDF in a frame sandboxed by its answer's CSP, and always a download link. */
 function DocumentView({ po }: { po: PurchaseOrder }) {
   const { filename, contentType, size } = po.document;
   const shown = purchaseOrderDocumentUrl(po.purchaseOrderId);
@@ -170,18 +170,19 @@ function DocumentView({ po }: { po: PurchaseOrder }) {
       ) : contentType === 'application/pdf' ? (
         <>
           <p className="hint" id="pdf-frame-note">
-            The PDF is shown below in a sandboxed frame (no scripts, no access to the portal). Chrome, Edge
-            and other Chromium browsers refuse to display a PDF in a sandboxed frame and show a broken-page
-            icon instead: then{' '}
+            Shown sandboxed: the portal serves the document under its own sandbox (no scripts, no access to
+            the portal), as the browser's PDF viewer draws it. If it does not appear,{' '}
             <a href={shown} target="_blank" rel="noopener noreferrer">
               open the PDF in a new tab
             </a>{' '}
-            (still sandboxed) or download it.
+            or download it.
           </p>
+          {/* No sandbox attribute: Chromium will not draw a PDF in an attribute-sandboxed frame. The
+              sandbox comes with the answer instead (Content-Security-Policy: sandbox), which puts the
+              framed document in an opaque origin without scripts all the same. */}
           <iframe
             className="po-document po-document-pdf"
             src={shown}
-            sandbox=""
             title={`The purchase order document ${filename}`}
             aria-describedby="pdf-frame-note"
           />
