@@ -518,6 +518,32 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
     expect(metrics).toMatch(/^po_intake_overdue_purchase_orders\{[^}]*\} 0$/m);
   });
 
+  it("accepts the OpenAPI document's example bodies as they are (an integrator pastes them)", async () => {
+    const document = (await (await fetch(`${url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> } }
+        >
+      >;
+    };
+    const example = (path: string) =>
+      Object.values(document.paths[path]!.post!.requestBody!.content['application/json']!.examples!)[0]!
+        .value;
+    const received = await submit(rep, example('/v1/purchase-orders'));
+    expect(received.status).toBe(201);
+    const id = received.body.purchaseOrderId as string;
+    const rejected = await call(
+      url,
+      'POST',
+      `/v1/purchase-orders/${id}/rejection`,
+      as(manager),
+      example('/v1/purchase-orders/{id}/rejection'),
+    );
+    expect(rejected.status).toBe(200);
+  });
+
   it('refuses to start with a calendar it cannot use, naming the variable', async () => {
     const started = spawnSync(
       process.execPath,

@@ -74,6 +74,26 @@ const emptyBody: CanActivate = {
 const isPlainObject = (value: unknown): value is object =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A body to paste: a one-page PDF (base64 of a minimal valid file), two lines, the total their sum. */
+const SUBMIT_EXAMPLE = {
+  poNumber: 'PO-2026-0042',
+  customer: { email: 'ana.lima@example.com', name: 'Ana Lima', company: 'Example Ltd' },
+  items: [
+    { sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' },
+    { sku: 'WEBTWAIN-PRO-DOMAIN-1Y', quantity: 1, unitPrice: '899.00' },
+  ],
+  currency: 'USD',
+  total: '3397.00',
+  document: {
+    filename: 'PO-2026-0042.pdf',
+    contentType: 'application/pdf',
+    contentBase64: Buffer.from(
+      '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n' +
+        'trailer <</Root 1 0 R>>\n%%EOF\n',
+    ).toString('base64'),
+  },
+};
+
 const FOUR_EYES =
   '403 `own-submission` when the caller submitted this order (four eyes), 403 `forbidden` without the ' +
   'sales-manager role.';
@@ -98,6 +118,10 @@ export class PurchaseOrdersController {
       'The same poNumber for the same customer (email, case-insensitive) is 409 `po-number-taken` naming the ' +
       'existing order, unless that order was rejected: a corrected order is then accepted (`resubmissionOf`). ' +
       'The request body may be up to 15 MiB (the document is base64).',
+  })
+  @ApiBody({
+    type: SubmitPurchaseOrderDto,
+    examples: { order: { summary: 'A PO with its PDF', value: SUBMIT_EXAMPLE } },
   })
   @ApiCreatedResponse({ type: ReceivedDto, description: 'Received; `Location` names the new order.' })
   @ApiConflictResponse({ description: '`po-number-taken`: `existingPurchaseOrderId` names the live order.' })
@@ -240,7 +264,7 @@ export class PurchaseOrdersController {
       'is 409. ' +
       FOUR_EYES,
   })
-  @ApiBody({ type: ReasonDto })
+  @ApiBody({ type: ReasonDto, examples: { unsigned: { value: { reason: 'The PO is not signed.' } } } })
   @ApiOkResponse({ type: PurchaseOrderDto })
   @ApiForbiddenResponse({ description: FOUR_EYES })
   @ApiNotFoundResponse({ description: 'No such purchase order.' })
@@ -266,7 +290,10 @@ export class PurchaseOrdersController {
       'Emits `purchase.refunded.v1`; the licences generated from its items are revoked downstream. A second ' +
       'refund is a no-op (200); an order that is not approved is 409 `not-approved`.',
   })
-  @ApiBody({ type: ReasonDto })
+  @ApiBody({
+    type: ReasonDto,
+    examples: { cancelled: { value: { reason: 'The buyer cancelled the order.' } } },
+  })
   @ApiOkResponse({ type: PurchaseOrderDto })
   @ApiNotFoundResponse({ description: 'No such purchase order.' })
   @ApiConflictResponse({ description: '`not-approved`: only approved orders can be refunded.' })

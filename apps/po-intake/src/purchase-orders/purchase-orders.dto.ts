@@ -79,8 +79,7 @@ export class PoDocumentDto {
     description:
       'The file, standard base64 (RFC 4648, padded; CRLF/LF line breaks allowed). At most 10 MiB decoded ' +
       '(else 413); its first bytes must be those of `contentType` (else 415); not empty.',
-    example:
-      'JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCnRyYWlsZXIKPDwvUm9vdCAxIDAgUj4+CiUlRU9GCg==',
+    example: 'JVBERi0xLjQKJSVFT0YK',
     minLength: 1,
     maxLength: MAX_BASE64_LENGTH,
     pattern: '^[A-Za-z0-9+/\\r\\n]*={0,2}$',
