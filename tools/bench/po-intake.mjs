@@ -12,11 +12,11 @@
 //     /proc/<pid>/status every few ms during each round, with VmHWM (the kernel's exact peak, reset
 //     before each round through /proc/<pid>/clear_refs) beside it;
 //  2. seeds --orders purchase orders: through the API (small documents, --api-seed-concurrency
-//     clients) for --api-seed-seconds, then, with --seed auto, the rest as the rows the service
-//     writes (events, read model, document, poNumber claim) in SQL, when the measured API rate would
-//     need more than --api-seed-budget-seconds for them (--seed api: all through the API; --seed sql:
-//     all in SQL). Received from 90 days ago to now, due 24 h after receipt (the interim calendar);
-//     older ones mostly decided, a few still open and so overdue;
+//     clients) for --api-seed-seconds, which measures what the API sustains, then (--seed auto) the
+//     rest as the rows the service writes (events, read model, document, poNumber claim) in SQL,
+//     received from 90 days ago to now, due 24 h after receipt (the interim calendar), older ones
+//     mostly decided, a few still open and so overdue. --seed api: all through the API (all received
+//     now, none overdue); --seed sql: all in SQL;
 //  3. GET /v1/purchase-orders: the default queue, ?status=received, ?overdue=true and pages deep in
 //     the queue (cursors the API returned while walking it with limit=200), each --list-requests
 //     times back to back from each of --list-concurrency clients.
@@ -38,9 +38,8 @@ const { values } = parseArgs({
     'document-mib': { type: 'string', default: '10' },
     orders: { type: 'string', default: '100000' },
     seed: { type: 'string', default: 'auto' },
-    'api-seed-seconds': { type: 'string', default: '20' },
+    'api-seed-seconds': { type: 'string', default: '10' },
     'api-seed-concurrency': { type: 'string', default: '8' },
-    'api-seed-budget-seconds': { type: 'string', default: '300' },
     'list-requests': { type: 'string', default: '300' },
     'list-concurrency': { type: 'string', default: '1,4' },
   },
@@ -212,37 +211,21 @@ try {
   const remaining = Math.max(0, ORDERS - existing - apiSeeded);
   let sqlSeeded = 0;
   let sqlSeconds = NaN;
-  if (remaining > 0) {
-    const apiWouldTake = remaining / apiRate;
-    if (SEED === 'auto')
-      console.log(
-        `  the other ${remaining} would take ${fmt(apiWouldTake, 0)} s at that rate (budget ${values['api-seed-budget-seconds']} s)`,
-      );
-    if (SEED === 'sql' || apiWouldTake > Number(values['api-seed-budget-seconds'])) {
-      // The service is stopped while its tables are written behind its back, and its forwarder's
-      // checkpoint is moved past the seeded history (published long ago, as far as Kafka is concerned).
-      await poIntake.stop();
-      poIntake = undefined;
-      const t0 = performance.now();
-      await seedInSql(db, remaining, rep);
-      sqlSeconds = (performance.now() - t0) / 1000;
-      sqlSeeded = remaining;
-      await db.query('VACUUM ANALYZE purchase_orders');
-      await db.query('VACUUM ANALYZE es_events');
-      poIntake = await startPoIntake();
-      console.log(
-        `  in SQL: ${sqlSeeded} orders in ${fmt(sqlSeconds)} s (events, read model, document, claim, as submit/approve/reject/refund write them); po-intake restarted`,
-      );
-    } else {
-      token = await rep.accessToken();
-      const result = await seedThroughApi(poIntake.url, token, {
-        count: remaining,
-        seconds: Infinity,
-        concurrency: Number(values['api-seed-concurrency']),
-      });
-      apiSeeded += result.done;
-      console.log(`  through the API: ${result.done} more in ${fmt(result.seconds)} s`);
-    }
+  if (remaining > 0 && SEED !== 'api') {
+    // The service is stopped while its tables are written behind its back, and its forwarder's
+    // checkpoint is moved past the seeded history (published long ago, as far as Kafka is concerned).
+    await poIntake.stop();
+    poIntake = undefined;
+    const t0 = performance.now();
+    await seedInSql(db, remaining, rep);
+    sqlSeconds = (performance.now() - t0) / 1000;
+    sqlSeeded = remaining;
+    await db.query('VACUUM ANALYZE purchase_orders');
+    await db.query('VACUUM ANALYZE es_events');
+    poIntake = await startPoIntake();
+    console.log(
+      `  in SQL: ${sqlSeeded} orders in ${fmt(sqlSeconds)} s (events, read model, document, claim, as submit/approve/reject/refund write them); po-intake restarted`,
+    );
   }
   const { rows: mix } = await db.query(
     `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'received')::int AS received,
