@@ -34,7 +34,20 @@ export interface DecodedDocument {
   sha256: string;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * A character outside the base64 alphabet and its padding. Checked as a search that fails (no match)
+ * plus the position of the first "=", rather than as one anchored pattern: on a 14 MB text V8 runs
+ * `^[A-Za-z0-9+/]*={0,2}$` at about 8 ns a character (over 100 ms, the dearest step of a large
+ * submission), the failing search at under 2 ns.
+ */
+const OUTSIDE_BASE64 = /[^A-Za-z0-9+/=]/;
+
+/** Standard base64 characters with at most two "=", only at the end (length is checked apart). */
+function isBase64Text(text: string): boolean {
+  const padding = text.indexOf('=');
+  if (padding !== -1 && (padding < text.length - 2 || !text.endsWith('='))) return false;
+  return !OUTSIDE_BASE64.test(text);
+}
 const LINE_BREAKS = /\r?\n/g;
 
 /** The size a well-formed base64 text decodes to, without decoding it. */
@@ -61,7 +74,7 @@ export function detectType(content: Buffer): DocumentType | null {
  */
 export function decodeDocument(contentBase64: string, declared: DocumentType): DecodedDocument {
   const text = contentBase64.includes('\n') ? contentBase64.replace(LINE_BREAKS, '') : contentBase64;
-  if (text.length % 4 !== 0 || !BASE64.test(text)) {
+  if (text.length % 4 !== 0 || !isBase64Text(text)) {
     throw new DocumentError({
       kind: 'invalid-base64',
       message: 'must be standard base64 (A-Z a-z 0-9 + /, padded with =; line breaks allowed)',

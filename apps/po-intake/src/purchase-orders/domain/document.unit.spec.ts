@@ -46,6 +46,17 @@ describe('documents', () => {
     expect(problemOf(() => decodeDocument('not base64!', 'application/pdf')).kind).toBe('invalid-base64');
     expect(problemOf(() => decodeDocument('abc', 'application/pdf')).kind).toBe('invalid-base64');
     expect(problemOf(() => decodeDocument('JVBERi0=x', 'application/pdf')).kind).toBe('invalid-base64');
+    // Padding only at the end, at most two; no base64url or other characters.
+    for (const text of [
+      'JVBERi0xQQ=x',
+      'JVBE=i0xQQ==',
+      'JVBERi0x===',
+      'JVBERi0xQ===',
+      'JVBE-i0x',
+      'JVBE_i0x',
+      'JVBE i0x',
+    ])
+      expect(problemOf(() => decodeDocument(text, 'application/pdf')).kind).toBe('invalid-base64');
     // "QR==" leaves bits set that no byte holds: not what any encoder writes.
     expect(problemOf(() => decodeDocument('JVBERi0xQR==', 'application/pdf')).kind).toBe('invalid-base64');
     expect(problemOf(() => decodeDocument('', 'application/pdf'))).toEqual({ kind: 'empty' });
