@@ -2,6 +2,7 @@ export * from './cloud-event';
 export * from './topics';
 export * from './validation';
 export * from './ids';
+export * from './purchase-order-api';
 export {
   CURRENCY_PATTERN,
   MONEY_PATTERN,

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { PURCHASE_ORDER_CURSOR_PATTERN } from '@otl/contracts';
 import type { Clock } from '@otl/platform';
 import type { DocumentType, PurchaseOrder, PurchaseOrderStatus } from './domain/purchase-order';
 import { PurchaseOrderError } from './domain/purchase-order';
@@ -40,7 +41,7 @@ export interface StoredDocument {
  * The page position: the last row's dueBy (epoch ms) and id. Every string of this shape is a valid
  * position (the OpenAPI pattern says so), so a client can only ever start after some point of the queue.
  */
-export const CURSOR_PATTERN = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+export const CURSOR_PATTERN = PURCHASE_ORDER_CURSOR_PATTERN;
 
 const encodeCursor = (dueBy: string, id: string): string => `${Date.parse(dueBy)}.${id}`;
 

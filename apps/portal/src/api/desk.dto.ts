@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PURCHASE_ORDER_CURSOR_PATTERN } from '@otl/contracts';
 import { IsPlainText } from '@otl/platform';
 
 // The sales desk's shapes: po-intake's purchase orders as the portal passes them on (see
@@ -28,9 +29,12 @@ export class DeskListQuery {
   @Matches(/^(?:[1-9]\d?|1\d\d|200)$/, { message: 'must be a whole number from 1 to 200' })
   limit?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', maxLength: 200 })
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page: the page starts after that position.',
+    pattern: PURCHASE_ORDER_CURSOR_PATTERN.source,
+  })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'must be a nextCursor this API returned' })
+  @Matches(PURCHASE_ORDER_CURSOR_PATTERN, { message: 'must be a nextCursor this API returned' })
   cursor?: string;
 }
 
