@@ -3,18 +3,21 @@ import { isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import { appModule } from './app.module';
 import { SERVICE_NAME, loadConfig } from './config';
-import { MAX_BASE64_LENGTH } from './purchase-orders/domain/document';
 
-/** A 10 MiB document in base64 (with line breaks) and the order around it. */
-const BODY_LIMIT_BYTES = 15 * 1024 * 1024;
+/**
+ * A 10 MiB document in base64 (with line breaks) and the order around it, with room to spare: a
+ * document somewhat over 10 MiB still reaches the service and gets its own 413 `document-too-large`.
+ */
+const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 runService({
   name: SERVICE_NAME,
   loadConfig,
   prepare: appModule,
   bodyLimitBytes: BODY_LIMIT_BYTES,
-  // One string may hold the whole document; every other field has its own, much shorter, rule.
-  jsonLimits: { maxStringLength: MAX_BASE64_LENGTH },
+  // One string may hold the whole document (the body limit bounds it); every other field has its
+  // own, much shorter, rule. A document over 10 MiB is then refused by its own rule, with 413.
+  jsonLimits: { maxStringLength: BODY_LIMIT_BYTES },
   unavailable: (config) => ({ when: isTransientDatabaseError, retryAfterSeconds: config.retryAfterSeconds }),
   openApi: {
     title: 'po-intake',

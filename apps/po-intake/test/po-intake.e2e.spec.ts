@@ -349,6 +349,22 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
       /document-too-large$/,
     ],
     [
+      '11 MiB',
+      { content: Buffer.concat([DOCUMENTS.pdf, Buffer.alloc(11 * 1024 * 1024 - DOCUMENTS.pdf.length)]) },
+      413,
+      /document-too-large$/,
+    ],
+    [
+      '11 MiB as base64 with MIME line breaks',
+      {
+        contentBase64: Buffer.concat([DOCUMENTS.pdf, Buffer.alloc(11 * 1024 * 1024 - DOCUMENTS.pdf.length)])
+          .toString('base64')
+          .replace(/(.{76})/g, '$1\r\n'),
+      },
+      413,
+      /document-too-large$/,
+    ],
+    [
       'an unknown type',
       { contentType: 'image/gif', content: Buffer.from('GIF89a') },
       400,

@@ -45,12 +45,12 @@ function unauthorized(tokenPresented: boolean): ProblemException {
   });
 }
 
-function forbidden(): ProblemException {
+function forbidden(required: readonly string[]): ProblemException {
   return new ProblemException(
     403,
     'forbidden',
     'Forbidden',
-    'Your account lacks a role this action requires.',
+    `This action needs the role ${required.join(' or ')}; your account lacks it.`,
     {
       headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
     },
@@ -120,7 +120,7 @@ export class AccessTokenGuard implements CanActivate {
     ]);
     if (required && required.length > 0 && !required.some((role) => claims.roles.includes(role))) {
       this.options.logger?.debug({ sub: claims.sub, required }, 'access refused: no required role');
-      throw forbidden();
+      throw forbidden(required);
     }
     return true;
   }

@@ -118,7 +118,7 @@ function describeBodyLimits(bodyLimitBytes: number, limits: JsonLimits): string 
     `(\`limit.name\`): nesting depth ${limits.maxDepth} (maxDepth), ${limits.maxKeys} keys per object ` +
     `(maxKeys), ${limits.maxElements} elements per array (maxElements), ${limits.maxStringLength} characters ` +
     `per string (maxStringLength), ${limits.maxValues} values per body (maxValues). Duplicate keys, ` +
-    `__proto__/constructor/prototype keys, U+0000, lone surrogates, invalid UTF-8, non-finite numbers and ` +
+    `\`__proto__\`/\`constructor\`/\`prototype\` keys, U+0000, lone surrogates, invalid UTF-8, non-finite numbers and ` +
     `integers beyond 2^53 - 1 are 400s too.`
   );
 }

@@ -136,6 +136,7 @@ export function IsPlainText(min: number, max: number, options: FieldOptions = {}
           typeof value === 'string' && value.length >= min && value.length <= max && isPlainText(value),
         defaultMessage: (args) => {
           const value: unknown = args?.value;
+          if (value === undefined) return 'is required';
           if (typeof value !== 'string') return 'must be a string';
           if (value.length < min || value.length > max) return `must be ${min} to ${max} characters long`;
           return `must not contain control or invisible formatting characters`;

@@ -75,6 +75,7 @@ describe('shared field rules', () => {
     ]);
     expect(failures({ name: '' })).toEqual([['name', 'must be 1 to 20 characters long']]);
     expect(failures({ name: 7 })).toEqual([['name', 'must be a string']]);
+    expect(failures({ name: undefined })).toEqual([['name', 'is required']]);
     expect(failures({ company: null })).toEqual([]);
     expect(failures({ company: 'a\u0000' })).toEqual([
       ['company', 'must not contain control or invisible formatting characters'],

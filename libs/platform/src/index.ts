@@ -8,6 +8,7 @@ export * from './bootstrap';
 export * from './json-body';
 export * from './client-errors';
 export * from './fields';
+export * from './purchase-fields';
 export * from './main';
 export * from './tokens';
 export * from './openapi';

@@ -8,19 +8,7 @@ export interface PurchaseOrderView extends PurchaseOrder {
   overdue: boolean;
 }
 
-export type PurchaseOrderSummary = Pick<
-  PurchaseOrderView,
-  | 'purchaseOrderId'
-  | 'poNumber'
-  | 'status'
-  | 'customer'
-  | 'currency'
-  | 'total'
-  | 'receivedAt'
-  | 'dueBy'
-  | 'overdue'
-  | 'submittedBy'
->;
+export type PurchaseOrderSummary = Pick<PurchaseOrderView, (typeof SUMMARY_FIELDS)[number]>;
 
 export interface ListFilter {
   status?: PurchaseOrderStatus;
@@ -130,29 +118,20 @@ export class PurchaseOrderQueries {
   }
 }
 
+const SUMMARY_FIELDS = [
+  'purchaseOrderId',
+  'poNumber',
+  'status',
+  'customer',
+  'currency',
+  'total',
+  'receivedAt',
+  'dueBy',
+  'overdue',
+  'submittedBy',
+] as const satisfies readonly (keyof PurchaseOrderView)[];
+
+/** The queue's view of an order: what a row of the desk's list shows. */
 function summary(order: PurchaseOrderView): PurchaseOrderSummary {
-  const {
-    purchaseOrderId,
-    poNumber,
-    status,
-    customer,
-    currency,
-    total,
-    receivedAt,
-    dueBy,
-    overdue,
-    submittedBy,
-  } = order;
-  return {
-    purchaseOrderId,
-    poNumber,
-    status,
-    customer,
-    currency,
-    total,
-    receivedAt,
-    dueBy,
-    overdue,
-    submittedBy,
-  };
+  return Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, order[field]])) as PurchaseOrderSummary;
 }

@@ -117,7 +117,7 @@ export class PurchaseOrdersController {
       'Stores the order and its document; status `received`, due by the end of the next business day. ' +
       'The same poNumber for the same customer (email, case-insensitive) is 409 `po-number-taken` naming the ' +
       'existing order, unless that order was rejected: a corrected order is then accepted (`resubmissionOf`). ' +
-      'The request body may be up to 15 MiB (the document is base64).',
+      'The request body may be up to 16 MiB (the document is base64).',
   })
   @ApiBody({
     type: SubmitPurchaseOrderDto,
@@ -126,7 +126,7 @@ export class PurchaseOrdersController {
   @ApiCreatedResponse({ type: ReceivedDto, description: 'Received; `Location` names the new order.' })
   @ApiConflictResponse({ description: '`po-number-taken`: `existingPurchaseOrderId` names the live order.' })
   @ApiPayloadTooLargeResponse({
-    description: '`document-too-large`: over 10 MiB decoded (or a body over 15 MiB).',
+    description: '`document-too-large`: over 10 MiB decoded (or a body over 16 MiB).',
   })
   @ApiUnsupportedMediaTypeResponse({
     description: "`document-type-mismatch`: the file's first bytes are not those of `contentType`.",

@@ -1,19 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
-import { IsCurrencyCode, IsEmailAddress, IsPlainText } from '@otl/platform';
+import { IsCurrencyCode, IsPlainText, MONEY, PurchaseCustomerDto, PurchaseLineDto } from '@otl/platform';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Matches,
-  Max,
-  Min,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
@@ -21,47 +18,12 @@ import { DOCUMENT_TYPES, MAX_BASE64_LENGTH } from './domain/document';
 import { CURSOR_PATTERN } from './purchase-order-queries';
 import type { DocumentType, HistoryAction, PurchaseOrderStatus } from './domain/purchase-order';
 
-const MONEY = new RegExp(MONEY_PATTERN);
-const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const STATUSES: readonly PurchaseOrderStatus[] = ['received', 'approved', 'rejected', 'refunded'];
 const HISTORY_ACTIONS: readonly HistoryAction[] = ['submitted', 'approved', 'rejected', 'refunded'];
 
 /** A file name without a path: no "/" or "\", not "." or "..". */
 const isBareFilename = (value: unknown) =>
   typeof value === 'string' && !/[/\\]/.test(value) && value !== '.' && value !== '..';
-
-export class PoCustomerDto {
-  @IsEmailAddress({ description: "The buyer's address: their account is found or created by it." })
-  email!: string;
-
-  @IsPlainText(1, 200, { example: 'Ana Lima' })
-  name!: string;
-
-  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
-  company?: string | null;
-}
-
-export class PoItemDto {
-  @ApiProperty({
-    example: 'BARCODE-JS-DEVICE-1Y',
-    pattern: SKU.source,
-    description: 'A catalog SKU. Unknown SKUs reach the buyer as items held for review.',
-  })
-  @IsString()
-  @Matches(SKU, { message: 'must be a SKU (letters, digits, ".", "_", "-")' })
-  sku!: string;
-
-  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 100000 })
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  quantity!: number;
-
-  @ApiProperty({ example: '1249.00', pattern: MONEY_PATTERN, description: 'Decimal string, never a number.' })
-  @IsString()
-  @Matches(MONEY, { message: 'must be a decimal string like "1249.00"' })
-  unitPrice!: string;
-}
 
 export class PoDocumentDto {
   @IsPlainText(1, 255, { example: 'PO-2026-0042.pdf', description: 'The file name, without a path' })
@@ -95,19 +57,19 @@ export class SubmitPurchaseOrderDto {
   })
   poNumber!: string;
 
-  @ApiProperty({ type: PoCustomerDto })
+  @ApiProperty({ type: PurchaseCustomerDto })
   @IsObject()
   @ValidateNested()
-  @Type(() => PoCustomerDto)
-  customer!: PoCustomerDto;
+  @Type(() => PurchaseCustomerDto)
+  customer!: PurchaseCustomerDto;
 
-  @ApiProperty({ type: [PoItemDto], minItems: 1, maxItems: 500 })
+  @ApiProperty({ type: [PurchaseLineDto], minItems: 1, maxItems: 500 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
-  @Type(() => PoItemDto)
-  items!: PoItemDto[];
+  @Type(() => PurchaseLineDto)
+  items!: PurchaseLineDto[];
 
   @IsCurrencyCode()
   currency!: string;
@@ -268,8 +230,8 @@ export class PurchaseOrderSummaryDto {
 }
 
 export class PurchaseOrderDto extends PurchaseOrderSummaryDto {
-  @ApiProperty({ type: [PoItemDto] })
-  items!: PoItemDto[];
+  @ApiProperty({ type: [PurchaseLineDto] })
+  items!: PurchaseLineDto[];
 
   @ApiProperty({ type: DocumentInfoDto })
   document!: DocumentInfoDto;

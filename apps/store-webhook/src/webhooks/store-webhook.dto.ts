@@ -4,8 +4,10 @@ import { MONEY_PATTERN } from '@otl/contracts';
 import {
   FORBIDDEN_JSON_KEYS,
   IsCurrencyCode,
-  IsEmailAddress,
   IsPlainText,
+  MONEY,
+  PurchaseCustomerDto,
+  PurchaseLineDto,
   NO_NUL_PATTERN,
 } from '@otl/platform';
 import {
@@ -13,57 +15,18 @@ import {
   ArrayMinSize,
   Equals,
   IsArray,
-  IsInt,
   IsISO8601,
   IsObject,
   IsString,
   Matches,
-  Max,
-  Min,
   ValidateNested,
 } from 'class-validator';
 
-/** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
-const MONEY = new RegExp(MONEY_PATTERN);
-const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /**
  * RFC 3339 in UTC (Z); the store sends UTC. Years 1000 to 9999 and no leap second, as class-validator's
  * strict ISO 8601 check accepts: it misreads years below 100 (0069 as 1969) and refuses 23:59:60.
  */
 const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
-
-export class StoreCustomerDto {
-  @IsEmailAddress()
-  email!: string;
-
-  @IsPlainText(1, 200, { example: 'Ana Lima' })
-  name!: string;
-
-  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
-  company?: string | null;
-}
-
-export class StoreOrderItemDto {
-  @ApiProperty({
-    example: 'BARCODE-JS-DEVICE-1Y',
-    pattern: SKU.source,
-    description: 'Unknown SKUs are recorded and held for review.',
-  })
-  @IsString()
-  @Matches(SKU, { message: 'must be a SKU (letters, digits, ".", "_", "-")' })
-  sku!: string;
-
-  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 100000 })
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  quantity!: number;
-
-  @ApiProperty({ example: '1249.00', pattern: MONEY_PATTERN, description: 'Decimal string, never a number.' })
-  @IsString()
-  @Matches(MONEY, { message: 'must be a decimal string like "1249.00"' })
-  unitPrice!: string;
-}
 
 export class OrderCompletedDataDto {
   @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
@@ -78,19 +41,19 @@ export class OrderCompletedDataDto {
   @IsCurrencyCode()
   currency!: string;
 
-  @ApiProperty({ type: StoreCustomerDto })
+  @ApiProperty({ type: PurchaseCustomerDto })
   @IsObject()
   @ValidateNested()
-  @Type(() => StoreCustomerDto)
-  customer!: StoreCustomerDto;
+  @Type(() => PurchaseCustomerDto)
+  customer!: PurchaseCustomerDto;
 
-  @ApiProperty({ type: [StoreOrderItemDto], minItems: 1, maxItems: 500 })
+  @ApiProperty({ type: [PurchaseLineDto], minItems: 1, maxItems: 500 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
-  @Type(() => StoreOrderItemDto)
-  items!: StoreOrderItemDto[];
+  @Type(() => PurchaseLineDto)
+  items!: PurchaseLineDto[];
 
   @ApiProperty({ example: '2498.00', pattern: MONEY_PATTERN })
   @IsString()

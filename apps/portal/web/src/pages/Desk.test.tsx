@@ -346,11 +346,13 @@ describe('Purchase order page', () => {
     expect(sent('POST', `${DESK}/${PO_ID}/refund`)[0]?.body).toEqual({ reason: 'Cancelled' });
   });
 
-  it('is the not-found page for an unknown purchase order', async () => {
+  it('is the not-found page for an unknown purchase order, leading back to the queue', async () => {
     renderApp(
       path,
       asStaff(MANAGER, { [`GET ${DESK}/${PO_ID}`]: problem(404, 'not-found', 'No such purchase order.') }),
     );
     await expectHeading('Page not found');
+    expect(screen.getByRole('link', { name: 'Go to the sales desk' })).toHaveAttribute('href', '/desk');
+    expect(screen.queryByRole('link', { name: 'Go to Generate License(s)' })).not.toBeInTheDocument();
   });
 });

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { MONEY_PATTERN } from '@otl/contracts';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsEmailAddress, IsPlainText } from './fields';
+
+/** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
+export const MONEY = new RegExp(MONEY_PATTERN);
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The buyer of a purchase, as every channel takes it: their account is found or created by the email. */
+export class PurchaseCustomerDto {
+  @IsEmailAddress()
+  email!: string;
+
+  @IsPlainText(1, 200, { example: 'Ana Lima' })
+  name!: string;
+
+  @IsPlainText(1, 200, { example: 'Example Ltd', optional: true })
+  company?: string | null;
+}
+
+/** One line of a purchase, as every channel takes it. */
+export class PurchaseLineDto {
+  @ApiProperty({
+    example: 'BARCODE-JS-DEVICE-1Y',
+    pattern: SKU_PATTERN.source,
+    description: 'A catalog SKU. Unknown SKUs are recorded and held for review.',
+  })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: 'must be a SKU (letters, digits, ".", "_", "-")' })
+  sku!: string;
+
+  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 100000 })
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  quantity!: number;
+
+  @ApiProperty({ example: '1249.00', pattern: MONEY_PATTERN, description: 'Decimal string, never a number.' })
+  @IsString()
+  @Matches(MONEY, { message: 'must be a decimal string like "1249.00"' })
+  unitPrice!: string;
+}
