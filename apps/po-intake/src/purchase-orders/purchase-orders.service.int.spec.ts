@@ -188,4 +188,37 @@ describe('PurchaseOrdersService and the queue on real Postgres', () => {
       PoNumberTakenError,
     );
   });
+
+  it('takes exactly one decision when managers approve and reject at once; repeats change nothing', async () => {
+    const other: StaffMember = {
+      accountId: '00000000-0000-4000-8000-000000000003',
+      email: 'other@desk.example',
+    };
+    for (let round = 0; round < 5; round++) {
+      const { purchaseOrderId } = await service.submit(order(`INT-RACE-DECIDE-${round}`));
+      const results = await Promise.allSettled([
+        service.approve(purchaseOrderId, MANAGER),
+        service.reject(purchaseOrderId, other, 'duplicate order'),
+        service.approve(purchaseOrderId, other),
+        service.reject(purchaseOrderId, MANAGER, 'duplicate order'),
+      ]);
+      const final = await queries.get(purchaseOrderId);
+      expect(['approved', 'rejected']).toContain(final.status);
+      // Those that agree with the decision answer it; the others lose with already-decided.
+      for (const result of results) {
+        if (result.status === 'fulfilled') expect(result.value.status).toBe(final.status);
+        else expect((result.reason as { code?: string }).code).toBe('already-decided');
+      }
+      expect(final.history.map((entry) => entry.action)).toEqual(['submitted', final.status]);
+      const { rows } = await pool.query<{ type: string }>(
+        'SELECT type FROM es_events WHERE stream_id = $1 ORDER BY stream_position',
+        [`PurchaseOrder-${purchaseOrderId}`],
+      );
+      expect(rows.map((row) => row.type)).toEqual(
+        final.status === 'approved'
+          ? ['purchase-order.received.v1', 'purchase-order.approved.v1', 'purchase.recorded.v1']
+          : ['purchase-order.received.v1', 'purchase-order.rejected.v1'],
+      );
+    }
+  });
 });
