@@ -14,7 +14,7 @@
 //  2. seeds --orders purchase orders: through the API (small documents, --api-seed-concurrency
 //     clients) for --api-seed-seconds, which measures what the API sustains, then (--seed auto) the
 //     rest as the rows the service writes (events, read model, document, poNumber claim) in SQL,
-//     received from 90 days ago to now, due 24 h after receipt (the interim calendar), older ones
+//     received from 90 days ago to now, due 24 h after receipt (not the business calendar: only the spread matters here), older ones
 //     mostly decided, a few still open and so overdue. --seed api: all through the API (all received
 //     now, none overdue); --seed sql: all in SQL;
 //  3. GET /v1/purchase-orders: the default queue, ?status=received, ?overdue=true and pages deep in
