@@ -15,10 +15,12 @@ import {
   PurchaseOrderError,
   decide,
   evolve,
+  initialState,
   rebuild,
   type PurchaseOrder,
   type PurchaseOrderCommand,
   type PurchaseOrderEvent,
+  type PurchaseOrderState,
   type StaffMember,
   type Submission,
 } from './domain/purchase-order';
@@ -121,7 +123,7 @@ export class PurchaseOrdersService {
               resubmissionOf: earlier.rows[0]?.purchase_order_id ?? null,
             },
           };
-          return this.commit(tx, stream, 0, rebuild([]), decide(command, rebuild([])));
+          return this.commit(tx, stream, 0, initialState, decide(command, initialState));
         }),
       );
       this.metrics.submissions.inc({ outcome: submitted.resubmissionOf ? 'resubmitted' : 'received' });
@@ -155,14 +157,8 @@ export class PurchaseOrdersService {
         const state = rebuild(events as unknown as PurchaseOrderEvent[]);
         const decided = decide(command(this.now()), state);
         const after = await this.commit(tx, stream, version, state, decided);
-        for (const event of decided) {
-          if (event.type === 'purchase-order.approved.v1')
-            this.metrics.decisions.inc({ decision: 'approved' });
-          if (event.type === 'purchase-order.rejected.v1')
-            this.metrics.decisions.inc({ decision: 'rejected' });
-          if (event.type === 'purchase-order.refunded.v1')
-            this.metrics.decisions.inc({ decision: 'refunded' });
-        }
+        // A decision changes the status; a repeat decides nothing and is not counted.
+        if (after.status !== state.status) this.metrics.decisions.inc({ decision: after.status });
         return after;
       }),
     );
@@ -173,7 +169,7 @@ export class PurchaseOrdersService {
     tx: EventTransaction,
     stream: string,
     version: number,
-    before: ReturnType<typeof rebuild>,
+    before: PurchaseOrderState,
     decided: readonly PurchaseOrderEvent[],
   ): Promise<PurchaseOrder> {
     const after = decided.reduce(evolve, before);
