@@ -10,8 +10,6 @@ import {
   Query,
   Res,
   UseGuards,
-  type CanActivate,
-  type ExecutionContext,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -29,9 +27,9 @@ import {
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser, type AccessTokenClaims } from '@otl/auth';
-import { CLOCK, ProblemException, invalidFields, type Clock } from '@otl/platform';
+import { CLOCK, ProblemException, invalidFields, noBody, type Clock } from '@otl/platform';
 import { rethrowAsProblem } from '../errors';
 import { attachmentDisposition, decodeDocument } from './domain/document';
 import { lineTotal, sameAmount } from './domain/money';
@@ -59,20 +57,7 @@ const uuid = new ParseUUIDPipe({
 const staffMember = (user: AccessTokenClaims): StaffMember => ({ accountId: user.sub, email: user.email });
 
 /** Approval carries no data: no body, or an empty JSON object (as many HTTP clients send). */
-const emptyBody: CanActivate = {
-  canActivate(context: ExecutionContext): boolean {
-    const body = context.switchToHttp().getRequest<FastifyRequest>().body;
-    if (body === undefined || (isPlainObject(body) && Object.keys(body).length === 0)) return true;
-    throw new ProblemException(
-      400,
-      'body-not-allowed',
-      'No data expected',
-      'Approval takes no body (or an empty object {}).',
-    );
-  },
-};
-const isPlainObject = (value: unknown): value is object =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const withoutBody = noBody({ allowEmptyObject: true });
 
 /** A body to paste: a one-page PDF (base64 of a minimal valid file), two lines, the total their sum. */
 const SUBMIT_EXAMPLE = {
@@ -232,7 +217,7 @@ export class PurchaseOrdersController {
   @Post(':id/approval')
   @HttpCode(200)
   @Authenticated(MANAGER)
-  @UseGuards(emptyBody)
+  @UseGuards(withoutBody)
   @IdParam()
   @ApiOperation({
     summary: 'Approve: record the purchase (sales-manager, not the submitter)',

@@ -1,6 +1,5 @@
 import {
   Body,
-  type CanActivate,
   Controller,
   Delete,
   Get,
@@ -11,7 +10,6 @@ import {
   Post,
   Res,
   UseGuards,
-  type ExecutionContext,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -22,9 +20,9 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { LICENSE_KEY_SHAPE, licenseKeyHash, parseLicenseKey } from '@otl/licensing';
-import { CLOCK, ProblemException, invalidFields, type Clock } from '@otl/platform';
+import { CLOCK, ProblemException, invalidFields, noBody, type Clock } from '@otl/platform';
 import { AcquireLeaseDto, HeartbeatDto, LeaseDto, ProductUsageDto } from './dto';
 import { rethrowLeaseError } from './errors';
 import { LEASE_STORE, LEASE_TIMING, type Lease, type LeaseStore, type LeaseTiming } from './lease-store';
@@ -34,16 +32,8 @@ const leaseIdPipe = new ParseUUIDPipe({
   exceptionFactory: () => new ProblemException(404, 'lease-not-found', 'Lease not found', 'No such lease.'),
 });
 
-/**
- * Heartbeat and release take no body. One sent anyway (JSON the parser let through) is refused, as
- * an unknown field of a body is, rather than ignored.
- */
-const noBody: CanActivate = {
-  canActivate(context: ExecutionContext): boolean {
-    if (context.switchToHttp().getRequest<FastifyRequest>().body === undefined) return true;
-    throw new ProblemException(400, 'body-not-allowed', 'No body expected', 'This request takes no body.');
-  },
-};
+/** Heartbeat and release take no body. */
+const withoutBody = noBody();
 const NO_BODY = { status: 400, description: '`body-not-allowed`: a body was sent; this request takes none.' };
 /** A body sent anyway meets the shared parser first: too large, or not JSON. */
 const BODY_TOO_LARGE = {
@@ -103,7 +93,7 @@ export class LeasesController {
   }
 
   @Post('leases/:leaseId/heartbeat')
-  @UseGuards(noBody)
+  @UseGuards(withoutBody)
   @HttpCode(200)
   @ApiParam({ name: 'leaseId', format: 'uuid' })
   @ApiOperation({ summary: 'Keep a lease: it now runs the TTL from this moment' })
@@ -123,7 +113,7 @@ export class LeasesController {
   }
 
   @Delete('leases/:leaseId')
-  @UseGuards(noBody)
+  @UseGuards(withoutBody)
   @HttpCode(204)
   @ApiParam({ name: 'leaseId', format: 'uuid' })
   @ApiOperation({ summary: 'Release a lease; the seat is free at once (again: no-op)' })
