@@ -70,7 +70,8 @@ const methodOf = (target: HostileTarget): string => target.method ?? 'POST';
 function request(path: string, headers: Record<string, string>, body?: Buffer, method = 'POST'): Buffer {
   const lines = [`${method} ${path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close'];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  if (body !== undefined && !('transfer-encoding' in headers)) lines.push(`content-length: ${body.length}`);
+  if (body !== undefined && !('transfer-encoding' in headers) && !('content-length' in headers))
+    lines.push(`content-length: ${body.length}`);
   return Buffer.concat([Buffer.from(lines.join(CRLF) + CRLF + CRLF, 'latin1'), body ?? Buffer.alloc(0)]);
 }
 
@@ -134,6 +135,69 @@ function withBytes(target: HostileTarget, bytes: number[]): Buffer {
   return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
 }
 
+/** The edge's usual body limit (CONTRACT "Everywhere"). */
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+/** Above this, an over-limit body is only declared: sending it all would race the server's close. */
+const SEND_WHOLE_BODY_UP_TO = 1024 * 1024;
+
+const sizeName = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+
+/**
+ * A body over `limit`, sent with its length, and one sent chunked (no length known up front). Up to
+ * 1 MiB the whole body goes out; above, the request declares the over-limit length and sends 64 KiB
+ * of it, as a server refuses on the header before reading (and, closing, would make the kernel reset
+ * a connection with unread bytes, answer and all).
+ */
+function oversizedBodyCases(limit: number): HostileCase[] {
+  const whole = limit <= SEND_WHOLE_BODY_UP_TO;
+  return [
+    {
+      name: whole ? `a body over ${sizeName(limit)}` : `a body declared over ${sizeName(limit)}`,
+      status: [413],
+      request: (target, path) => {
+        if (whole) {
+          const padding = 'x'.repeat(limit + 44 * 1024);
+          return withBody(JSON.stringify({ ...target.valid(), padding }))(target, path);
+        }
+        const bytes = Buffer.from(JSON.stringify({ ...target.valid(), padding: 'x'.repeat(64 * 1024) }));
+        const headers = {
+          ...target.headers?.(bytes),
+          'content-type': 'application/json',
+          'content-length': String(limit + 1024),
+        };
+        return request(path, headers, bytes, methodOf(target));
+      },
+    },
+    raw(`a chunked body over ${sizeName(limit)}`, [413], (target, path) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < Math.ceil(limit / chunk.length) + 1; i++)
+        parts.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
+      const head = request(
+        path,
+        {
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+          ...target.headers?.(Buffer.alloc(0)),
+        },
+        undefined,
+        methodOf(target),
+      );
+      return Buffer.concat([head, ...parts, Buffer.from('0\r\n\r\n')]);
+    }),
+  ];
+}
+
+/** The corpus for an endpoint whose body limit is `bodyLimitBytes` (the size cases scaled to it). */
+export function hostileCasesFor(bodyLimitBytes: number): readonly HostileCase[] {
+  const usual = oversizedBodyCases(DEFAULT_BODY_LIMIT).map((hostile) => hostile.name);
+  return [
+    ...oversizedBodyCases(bodyLimitBytes),
+    ...HOSTILE_CASES.filter((hostile) => !usual.includes(hostile.name)),
+  ];
+}
+
 export const HOSTILE_CASES: readonly HostileCase[] = [
   // Depth, width and size.
   field('100,000 nested arrays (200 KB)', () => '['.repeat(100_000) + ']'.repeat(100_000), 'maxDepth'),
@@ -149,30 +213,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     '20,000 values within every other limit',
     () => `[${Array.from({ length: 20 }, () => `[${'0,'.repeat(999)}0]`).join(',')}]`,
   ),
-  body(
-    'a body over 256 KiB',
-    (target) => JSON.stringify({ ...target.valid(), padding: 'x'.repeat(300 * 1024) }),
-    {
-      status: [413],
-    },
-  ),
-  raw('a chunked body over 256 KiB', [413], (target, path) => {
-    const chunk = Buffer.alloc(64 * 1024, 0x20);
-    const parts = [Buffer.from('{"a":"')];
-    for (let i = 0; i < 5; i++)
-      parts.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
-    const head = request(
-      path,
-      {
-        'content-type': 'application/json',
-        'transfer-encoding': 'chunked',
-        ...target.headers?.(Buffer.alloc(0)),
-      },
-      undefined,
-      methodOf(target),
-    );
-    return Buffer.concat([head, ...parts.slice(1), Buffer.from('0\r\n\r\n')]);
-  }),
+  ...oversizedBodyCases(DEFAULT_BODY_LIMIT),
   // Numbers.
   field('a number beyond double range (1e400)', () => '1e400'),
   field('a negative number beyond double range', () => '-1e400'),
