@@ -13,6 +13,7 @@ import {
 import { importJwks, parsePrivateKey } from '@otl/auth';
 import {
   MailCatcher,
+  callJson,
   Store,
   TopicRecorder,
   createTestDatabase,
@@ -36,30 +37,7 @@ const JS = { sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' };
 const TWAIN = { sku: 'WEBTWAIN-PRO-DOMAIN-1Y', quantity: 1, unitPrice: '899.00' };
 const SERVER = { sku: 'BARCODE-SERVER-INSTANCE-PERP', quantity: 3, unitPrice: '4999.00' };
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { [key: string]: unknown };
-  headers: Headers;
-}
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
-}
+const call = callJson;
 
 interface Item {
   itemId: string;

@@ -1,34 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Headers;
-}
-
-/** A JSON call (or one without a body) with an optional bearer token. */
-export async function call(
-  url: string,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    headers: response.headers,
-  };
-}
+export { callJson as call, type JsonAnswer as Answer } from '@otl/testing';
 
 /** Small but real documents of each accepted type (a valid PDF, a 1×1 PNG, a tiny JFIF JPEG). */
 export const DOCUMENTS = {

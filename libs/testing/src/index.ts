@@ -11,3 +11,4 @@ export * from './surface';
 export * from './hostile';
 export * from './platform';
 export * from './staff';
+export * from './http';
