@@ -20,15 +20,17 @@
 //  3. GET /v1/purchase-orders: the default queue, ?status=received, ?overdue=true and pages deep in
 //     the queue (cursors the API returned while walking it with limit=200), each --list-requests
 //     times back to back from each of --list-concurrency clients.
-import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { build, repoRoot } from '../stack/bootstrap.mjs';
+import { createStaffMember } from '../stack/staff.mjs';
 import { cpuByComponent, fmt, percentile, startBenchInfra, startService } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -88,6 +90,10 @@ function itemsOf(i) {
 }
 
 if (!process.env.BENCH_SKIP_BUILD) await build();
+/** The compiled libs/contracts: item ids of a recorded purchase, derived as every channel does. */
+const { itemIdFor } = createRequire(import.meta.url)(
+  join(repoRoot, 'dist/out-tsc/libs/contracts/src/index.js'),
+);
 const infra = await startBenchInfra();
 const services = [];
 let poIntake;
@@ -112,7 +118,13 @@ try {
   };
   const startPoIntake = () => startService('po-intake', 3172, poEnv, nodeArgs);
   poIntake = await startPoIntake();
-  const rep = await createStaff(account.url, accountDb, portalUrl, 'sales-rep');
+  const rep = await createStaffMember({
+    accountUrl: account.url,
+    databaseUrl: accountDb,
+    portalUrl,
+    role: 'sales-rep',
+    password: PASSWORD,
+  });
   const db = new pg.Pool({ connectionString: poDb, max: 4 });
 
   // 1. Large submissions.
@@ -440,64 +452,6 @@ function resetPeak(pid) {
   }
 }
 
-/**
- * A staff member made as an operator makes one (`account:create-staff`, as built), with the printed
- * set-password link used at the running account service; `accessToken()` signs in afresh.
- */
-async function createStaff(accountUrl, databaseUrl, portal, role) {
-  const email = `bench-${role}-${randomUUID().slice(0, 8)}@desk.example`;
-  const output = await new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        './tools/runtime/register-aliases.cjs',
-        'dist/out-tsc/apps/account/src/staff/create-staff.js',
-        '--email',
-        email,
-        '--role',
-        role,
-      ],
-      {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, PORTAL_URL: portal },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let text = '';
-    child.stdout.on('data', (chunk) => (text += chunk));
-    child.stderr.on('data', (chunk) => (text += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`create-staff exited ${code}: ${text}`)),
-    );
-  });
-  const accountId = /Staff account ([0-9a-f-]{36})/.exec(output)?.[1];
-  const link = /(https?:\/\/\S+set-password\?token=\S+)/.exec(output)?.[1];
-  if (!accountId || !link) throw new Error(`create-staff printed no account or link:\n${output}`);
-  const confirmed = await fetch(`${accountUrl}/v1/auth/password-reset/confirm`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: new URL(link).searchParams.get('token'), password: PASSWORD }),
-  });
-  if (confirmed.status !== 204) throw new Error(`setting the staff password answered ${confirmed.status}`);
-  return {
-    accountId,
-    email,
-    async accessToken() {
-      const response = await fetch(`${accountUrl}/v1/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password: PASSWORD }),
-      });
-      const body = await response.json();
-      if (response.status !== 200 || !body.accessToken)
-        throw new Error(`sign-in answered ${response.status}`);
-      return body.accessToken;
-    },
-  };
-}
-
 /** Small orders through POST /v1/purchase-orders from `concurrency` clients, until `count` or `seconds`. */
 async function seedThroughApi(url, token, { count, seconds, concurrency }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -536,18 +490,6 @@ async function seedThroughApi(url, token, { count, seconds, concurrency }) {
   agent.destroy();
   const elapsed = (performance.now() - started) / 1000;
   return { done, failed, seconds: elapsed, perSecond: done / elapsed };
-}
-
-/** RFC 9562 version 5 UUID, as @otl/contracts' uuidV5 (the item ids of a recorded purchase). */
-function uuidV5(name, namespace) {
-  const hash = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -650,7 +592,7 @@ async function seedInSql(pool, count, rep) {
               resellerId: null,
               customer: { ...customer },
               items: items.map((line, index) => ({
-                itemId: uuidV5(`item:${index}`, purchaseOrderId),
+                itemId: itemIdFor(purchaseOrderId, index),
                 sku: line.sku,
                 quantity: line.quantity,
                 unitPrice: line.unitPrice,

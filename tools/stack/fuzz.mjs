@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
 import { ensureSecrets } from './env.mjs';
 import { services } from './services.mjs';
+import { createStaffMember } from './staff.mjs';
 import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
 import { freePort, stopChild, tail, waitFor } from '../infra/process.mjs';
 
@@ -339,44 +340,18 @@ async function seedBuyer(stack, infra, log) {
  * @param {(message: string) => void} log
  */
 async function seedStaff(stack, infra, log) {
-  const email = `fuzz.manager.${randomUUID().slice(0, 8)}@example.com`;
   const account = services.find((service) => service.name === 'account');
   if (!account) throw new Error('services.mjs lists no account service');
-  const made = spawnSync(
-    process.execPath,
-    [
-      '-r',
-      './tools/runtime/register-aliases.cjs',
-      'dist/out-tsc/apps/account/src/staff/create-staff.js',
-      '--email',
-      email,
-      '--role',
-      'sales-manager',
-    ],
-    {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: withDatabase(infra.adminUrl, `fuzz_${account.database}`),
-        PORTAL_URL: stack.urls.portal ?? 'http://localhost:3100',
-      },
-    },
-  );
-  const link = /(https?:\/\/\S+set-password\?token=\S+)/.exec(made.stdout ?? '')?.[1];
-  if (made.status !== 0 || !link)
-    throw new Error(`seeding staff: create-staff failed:\n${made.stdout}${made.stderr}`);
-  const confirmed = await post(`${stack.urls.account}/v1/auth/password-reset/confirm`, {
-    token: new URL(link).searchParams.get('token'),
+  const manager = await createStaffMember({
+    accountUrl: stack.urls.account,
+    databaseUrl: withDatabase(infra.adminUrl, `fuzz_${account.database}`),
+    portalUrl: stack.urls.portal ?? 'http://localhost:3100',
+    role: 'sales-manager',
+    email: `fuzz.manager.${randomUUID().slice(0, 8)}@example.com`,
     password: PASSWORD,
   });
-  if (confirmed.status !== 204)
-    throw new Error(`seeding staff: setting the password answered ${confirmed.status}`);
-  const signedIn = await post(`${stack.urls.account}/v1/auth/token`, { email, password: PASSWORD });
-  const { accessToken } = /** @type {{ accessToken: string }} */ (await signedIn.json());
-  if (!accessToken) throw new Error(`seeding staff: sign-in answered ${signedIn.status}`);
-  log(`seeded ${email}: a sales manager, signed in`);
-  return accessToken;
+  log(`seeded ${manager.email}: a sales manager, signed in`);
+  return manager.accessToken();
 }
 
 /**
