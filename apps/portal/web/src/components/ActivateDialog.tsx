@@ -1,9 +1,8 @@
 import { useId, useState } from 'react';
 import { api, type Activation, type License, type TrackingMode } from '../api';
 import { useForm } from '../hooks';
-import { Dialog } from './Dialog';
+import { FormDialog } from './Dialog';
 import { Field } from './Field';
-import { Form } from './Form';
 
 /** The seed page's table, in its words. */
 const DIFFERENCES: [question: string, dynamsoft: 'Yes' | 'No', self: 'Yes' | 'No'][] = [
@@ -38,7 +37,6 @@ const LTS_INSTANCE_ID = /^lts-[0-9a-hjkmnp-tv-z]{20}$/;
 /** "Activate": choose how the licence's usage is tracked, once and for all. */
 export function ActivateDialog({ license, onClose, onActivated }: Props) {
   const ids = useId();
-  const titleId = `${ids}-title`;
   const form = useForm({ ltsInstanceId: '' }, ['trackingMode']);
   const [mode, setMode] = useState<TrackingMode | null>(null);
   const modeError = form.fieldErrors.trackingMode;
@@ -68,104 +66,96 @@ export function ActivateDialog({ license, onClose, onActivated }: Props) {
   };
 
   return (
-    <Dialog titleId={titleId} onClose={onClose}>
-      <h2 id={titleId} tabIndex={-1}>
-        Activate the license
-      </h2>
-      <Form
-        onSubmit={submit}
-        error={form.formError}
-        submitLabel="Confirm activation"
-        pending={form.pending}
-        actions={
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-        }
-      >
-        <p>
-          Choose who runs the License Tracking Server (LTS) that tracks this license&apos;s usage. Both
-          options use the same LTS software; they differ in this way:
-        </p>
-        <table className="compare">
-          <caption className="visually-hidden">Dynamsoft-hosting compared with self-hosting</caption>
-          <thead>
-            <tr>
-              <th scope="col">Question</th>
-              <th scope="col">Dynamsoft-hosting</th>
-              <th scope="col">Self-hosting</th>
+    <FormDialog
+      title="Activate the license"
+      onClose={onClose}
+      onSubmit={submit}
+      error={form.formError}
+      submitLabel="Confirm activation"
+      pending={form.pending}
+    >
+      <p>
+        Choose who runs the License Tracking Server (LTS) that tracks this license&apos;s usage. Both options
+        use the same LTS software; they differ in this way:
+      </p>
+      <table className="compare">
+        <caption className="visually-hidden">Dynamsoft-hosting compared with self-hosting</caption>
+        <thead>
+          <tr>
+            <th scope="col">Question</th>
+            <th scope="col">Dynamsoft-hosting</th>
+            <th scope="col">Self-hosting</th>
+          </tr>
+        </thead>
+        <tbody>
+          {DIFFERENCES.map(([question, dynamsoft, self]) => (
+            <tr key={question}>
+              <th scope="row">{question}</th>
+              <td>{dynamsoft}</td>
+              <td>{self}</td>
             </tr>
-          </thead>
-          <tbody>
-            {DIFFERENCES.map(([question, dynamsoft, self]) => (
-              <tr key={question}>
-                <th scope="row">{question}</th>
-                <td>{dynamsoft}</td>
-                <td>{self}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p>Generally, you choose to host your own LTS if</p>
-        <ul>
-          <li>your client devices may not be able to connect to the internet,</li>
-          <li>you don&apos;t want to share your usage data with Dynamsoft, or</li>
-          <li>you believe your own server would work faster.</li>
-        </ul>
-        <fieldset className={modeError ? 'field field-invalid' : 'field'}>
-          <legend>How should this license be tracked?</legend>
-          {MODES.map((option, index) => {
-            const id = index === 0 ? form.fieldId('trackingMode') : `${ids}-${option.mode}`;
-            const hintId = `${id}-hint`;
-            return (
-              <div className="choice" key={option.mode}>
-                <input
-                  type="radio"
-                  id={id}
-                  name="trackingMode"
-                  value={option.mode}
-                  checked={mode === option.mode}
-                  onChange={() => {
-                    setMode(option.mode);
-                    form.clearError('trackingMode');
-                  }}
-                  aria-describedby={[hintId, modeError ? modeErrorId : null].filter(Boolean).join(' ')}
-                  aria-invalid={modeError ? true : undefined}
-                />
-                <label htmlFor={id}>{option.label}</label>
-                <p className="hint" id={hintId}>
-                  {option.hint}
-                </p>
-              </div>
-            );
-          })}
-          {modeError && (
-            <p className="field-error" id={modeErrorId}>
-              {modeError}
-            </p>
-          )}
-        </fieldset>
-        {mode === 'self-hosted' && (
-          <Field
-            label="LTS instance id"
-            required
-            spellCheck={false}
-            hint={
-              <>
-                Your LTS prints it when it starts, and answers it at <code>GET /v1/lts/instance</code>. The
-                license file will work on this LTS instance only.
-              </>
-            }
-            {...form.field('ltsInstanceId')}
-          />
-        )}
-        <div className="alert alert-warning" role="note">
-          <p>
-            <strong>This choice cannot be undone.</strong> Once activated, the license stays with the tracking
-            you choose here{mode === 'self-hosted' ? ' and with this LTS instance' : ''}.
+          ))}
+        </tbody>
+      </table>
+      <p>Generally, you choose to host your own LTS if</p>
+      <ul>
+        <li>your client devices may not be able to connect to the internet,</li>
+        <li>you don&apos;t want to share your usage data with Dynamsoft, or</li>
+        <li>you believe your own server would work faster.</li>
+      </ul>
+      <fieldset className={modeError ? 'field field-invalid' : 'field'}>
+        <legend>How should this license be tracked?</legend>
+        {MODES.map((option, index) => {
+          const id = index === 0 ? form.fieldId('trackingMode') : `${ids}-${option.mode}`;
+          const hintId = `${id}-hint`;
+          return (
+            <div className="choice" key={option.mode}>
+              <input
+                type="radio"
+                id={id}
+                name="trackingMode"
+                value={option.mode}
+                checked={mode === option.mode}
+                onChange={() => {
+                  setMode(option.mode);
+                  form.clearError('trackingMode');
+                }}
+                aria-describedby={[hintId, modeError ? modeErrorId : null].filter(Boolean).join(' ')}
+                aria-invalid={modeError ? true : undefined}
+              />
+              <label htmlFor={id}>{option.label}</label>
+              <p className="hint" id={hintId}>
+                {option.hint}
+              </p>
+            </div>
+          );
+        })}
+        {modeError && (
+          <p className="field-error" id={modeErrorId}>
+            {modeError}
           </p>
-        </div>
-      </Form>
-    </Dialog>
+        )}
+      </fieldset>
+      {mode === 'self-hosted' && (
+        <Field
+          label="LTS instance id"
+          required
+          spellCheck={false}
+          hint={
+            <>
+              Your LTS prints it when it starts, and answers it at <code>GET /v1/lts/instance</code>. The
+              license file will work on this LTS instance only.
+            </>
+          }
+          {...form.field('ltsInstanceId')}
+        />
+      )}
+      <div className="alert alert-warning" role="note">
+        <p>
+          <strong>This choice cannot be undone.</strong> Once activated, the license stays with the tracking
+          you choose here{mode === 'self-hosted' ? ' and with this LTS instance' : ''}.
+        </p>
+      </div>
+    </FormDialog>
   );
 }

@@ -1,4 +1,5 @@
-import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { Form } from './Form';
 
 /**
  * A modal dialog on the native <dialog> (showModal: the page behind is inert, focus stays inside).
@@ -52,5 +53,49 @@ export function Dialog({
     >
       {children}
     </dialog>
+  );
+}
+
+/**
+ * A dialog holding one form: its heading (focused first), the form with its submit button and a
+ * Cancel that closes the dialog.
+ */
+export function FormDialog({
+  title,
+  onClose,
+  onSubmit,
+  error,
+  submitLabel,
+  pending,
+  children,
+}: {
+  title: ReactNode;
+  onClose: () => void;
+  onSubmit: () => void;
+  error: ReactNode;
+  submitLabel: string;
+  pending: boolean;
+  children: ReactNode;
+}) {
+  const titleId = `${useId()}-title`;
+  return (
+    <Dialog titleId={titleId} onClose={onClose}>
+      <h2 id={titleId} tabIndex={-1}>
+        {title}
+      </h2>
+      <Form
+        onSubmit={onSubmit}
+        error={error}
+        submitLabel={submitLabel}
+        pending={pending}
+        actions={
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        }
+      >
+        {children}
+      </Form>
+    </Dialog>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useId, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   api,
   ProblemError,
@@ -8,9 +8,8 @@ import {
   type Session,
 } from '../api';
 import { useAnnounce } from '../components/Announcer';
-import { Dialog } from '../components/Dialog';
+import { FormDialog } from '../components/Dialog';
 import { Field } from '../components/Field';
-import { Form } from '../components/Form';
 import { Page } from '../components/Page';
 import { Alert, LoadError, Loading } from '../components/Status';
 import { Table } from '../components/Table';
@@ -80,7 +79,6 @@ function ReasonDialog({
   onClose: () => void;
   onDone: (po: PurchaseOrder) => void;
 }) {
-  const titleId = `${useId()}-title`;
   const form = useForm({ reason: '' });
   const submit = async () => {
     if (!form.filled({ reason: 'Enter the reason: the history keeps it.' })) return;
@@ -88,25 +86,17 @@ function ReasonDialog({
     if (result.ok) onDone(result.value);
   };
   return (
-    <Dialog titleId={titleId} onClose={onClose}>
-      <h2 id={titleId} tabIndex={-1}>
-        {title}
-      </h2>
-      <Form
-        onSubmit={submit}
-        error={form.formError}
-        submitLabel={submitLabel}
-        pending={form.pending}
-        actions={
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-        }
-      >
-        <p>{intro}</p>
-        <Field label="Reason" required hint="Up to 1000 characters, on one line." {...form.field('reason')} />
-      </Form>
-    </Dialog>
+    <FormDialog
+      title={title}
+      onClose={onClose}
+      onSubmit={submit}
+      error={form.formError}
+      submitLabel={submitLabel}
+      pending={form.pending}
+    >
+      <p>{intro}</p>
+      <Field label="Reason" required hint="Up to 1000 characters, on one line." {...form.field('reason')} />
+    </FormDialog>
   );
 }
 
@@ -119,34 +109,25 @@ function ApproveDialog({
   onClose: () => void;
   onDone: (po: PurchaseOrder) => void;
 }) {
-  const titleId = `${useId()}-title`;
   const form = useForm({});
   const submit = async () => {
     const result = await form.submit(() => api.approvePurchaseOrder(po.purchaseOrderId));
     if (result.ok) onDone(result.value);
   };
   return (
-    <Dialog titleId={titleId} onClose={onClose}>
-      <h2 id={titleId} tabIndex={-1}>
-        Approve purchase order {po.poNumber}?
-      </h2>
-      <Form
-        onSubmit={submit}
-        error={form.formError}
-        submitLabel="Confirm approval"
-        pending={form.pending}
-        actions={
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-        }
-      >
-        <p>
-          This records the purchase of {formatMoney(po.total, po.currency)} for {po.customer.email}: the buyer
-          gets an account (if new) and the items to license. It cannot be undone, only refunded.
-        </p>
-      </Form>
-    </Dialog>
+    <FormDialog
+      title={`Approve purchase order ${po.poNumber}?`}
+      onClose={onClose}
+      onSubmit={submit}
+      error={form.formError}
+      submitLabel="Confirm approval"
+      pending={form.pending}
+    >
+      <p>
+        This records the purchase of {formatMoney(po.total, po.currency)} for {po.customer.email}: the buyer
+        gets an account (if new) and the items to license. It cannot be undone, only refunded.
+      </p>
+    </FormDialog>
   );
 }
 
