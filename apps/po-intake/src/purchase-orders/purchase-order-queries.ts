@@ -83,7 +83,9 @@ export class PurchaseOrderQueries {
       where.push(`(due_by, purchase_order_id) > (${param(position.dueBy)}, ${param(position.id)}::uuid)`);
     }
     const { rows } = await this.pool.query<{ view: PurchaseOrder }>(
-      `SELECT view FROM purchase_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      // A row of the queue needs no items, history or document facts: they stay in the database.
+      `SELECT view - 'items' - 'history' - 'document' AS view FROM purchase_orders
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY due_by, purchase_order_id LIMIT ${param(filter.limit + 1)}`,
       params,
     );
