@@ -250,6 +250,10 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
     const byRep = await decide(rep, byManager, 'approval');
     expect(byRep.status).toBe(403);
     expect(byRep.body.type).toMatch(/forbidden$/);
+    expect(byRep.body.detail).toMatch(/sales-manager/);
+    for (const action of ['rejection', 'refund'] as const) {
+      expect([action, (await decide(rep, byManager, action, 'a rep tries')).status]).toEqual([action, 403]);
+    }
 
     const none = await call(url, 'POST', `/v1/purchase-orders/${byManager}/approval`);
     expect(none.status).toBe(401);
@@ -282,6 +286,8 @@ describe('po-intake (running services, real Postgres, Kafka and SMTP catcher)', 
       ['GET', `/v1/purchase-orders/${byManager}/document`, undefined],
       ['POST', '/v1/purchase-orders', purchaseOrder()],
       ['POST', `/v1/purchase-orders/${byManager}/approval`, undefined],
+      ['POST', `/v1/purchase-orders/${byManager}/rejection`, { reason: 'a customer tries' }],
+      ['POST', `/v1/purchase-orders/${byManager}/refund`, { reason: 'a customer tries' }],
     ] as const) {
       expect([method, path, (await call(url, method, path, customer, body)).status]).toEqual([
         method,
