@@ -1,6 +1,19 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsEmailAddress, IsPlainText } from './fields';
 
 /** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
@@ -41,3 +54,23 @@ export class PurchaseLineDto {
   @Matches(MONEY, { message: 'must be a decimal string like "1249.00"' })
   unitPrice!: string;
 }
+
+/** A body's `customer`: one PurchaseCustomerDto, validated field by field. */
+export const IsPurchaseCustomer = () =>
+  applyDecorators(
+    ApiProperty({ type: PurchaseCustomerDto }),
+    IsObject(),
+    ValidateNested(),
+    Type(() => PurchaseCustomerDto),
+  );
+
+/** A body's `items`: 1 to 500 PurchaseLineDto. */
+export const ArePurchaseLines = () =>
+  applyDecorators(
+    ApiProperty({ type: [PurchaseLineDto], minItems: 1, maxItems: 500 }),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(500),
+    ValidateNested({ each: true }),
+    Type(() => PurchaseLineDto),
+  );

@@ -1,19 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { MONEY_PATTERN } from '@otl/contracts';
-import { IsCurrencyCode, IsPlainText, MONEY, PurchaseCustomerDto, PurchaseLineDto } from '@otl/platform';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  ValidateBy,
-  ValidateNested,
-} from 'class-validator';
+  IsCurrencyCode,
+  IsPlainText,
+  MONEY,
+  PurchaseCustomerDto,
+  PurchaseLineDto,
+  ArePurchaseLines,
+  IsPurchaseCustomer,
+} from '@otl/platform';
+import { IsIn, IsObject, IsOptional, IsString, Matches, ValidateBy, ValidateNested } from 'class-validator';
 import { DOCUMENT_TYPES, MAX_BASE64_LENGTH } from './domain/document';
 import { CURSOR_PATTERN } from './purchase-order-queries';
 import type { DocumentType, HistoryAction, PurchaseOrderStatus } from './domain/purchase-order';
@@ -57,18 +54,10 @@ export class SubmitPurchaseOrderDto {
   })
   poNumber!: string;
 
-  @ApiProperty({ type: PurchaseCustomerDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PurchaseCustomerDto)
+  @IsPurchaseCustomer()
   customer!: PurchaseCustomerDto;
 
-  @ApiProperty({ type: [PurchaseLineDto], minItems: 1, maxItems: 500 })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(500)
-  @ValidateNested({ each: true })
-  @Type(() => PurchaseLineDto)
+  @ArePurchaseLines()
   items!: PurchaseLineDto[];
 
   @IsCurrencyCode()

@@ -6,21 +6,13 @@ import {
   IsCurrencyCode,
   IsPlainText,
   MONEY,
+  ArePurchaseLines,
+  IsPurchaseCustomer,
   PurchaseCustomerDto,
   PurchaseLineDto,
   NO_NUL_PATTERN,
 } from '@otl/platform';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  Equals,
-  IsArray,
-  IsISO8601,
-  IsObject,
-  IsString,
-  Matches,
-  ValidateNested,
-} from 'class-validator';
+import { Equals, IsISO8601, IsObject, IsString, Matches, ValidateNested } from 'class-validator';
 
 /**
  * RFC 3339 in UTC (Z); the store sends UTC. Years 1000 to 9999 and no leap second, as class-validator's
@@ -41,18 +33,10 @@ export class OrderCompletedDataDto {
   @IsCurrencyCode()
   currency!: string;
 
-  @ApiProperty({ type: PurchaseCustomerDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PurchaseCustomerDto)
+  @IsPurchaseCustomer()
   customer!: PurchaseCustomerDto;
 
-  @ApiProperty({ type: [PurchaseLineDto], minItems: 1, maxItems: 500 })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(500)
-  @ValidateNested({ each: true })
-  @Type(() => PurchaseLineDto)
+  @ArePurchaseLines()
   items!: PurchaseLineDto[];
 
   @ApiProperty({ example: '2498.00', pattern: MONEY_PATTERN })
