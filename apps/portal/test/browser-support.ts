@@ -58,3 +58,22 @@ export async function tabTo(page: Page, target: Locator, limit = 60): Promise<vo
   }
   throw new Error(`the element was not reached with ${limit} presses of Tab`);
 }
+
+/**
+ * Runs a page's steps; if one fails, the error also says where the page was and what it showed, and
+ * a screenshot is kept, so a failure in CI can be read without running it again.
+ */
+export async function explained<T>(page: Page, name: string, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    const shown = await page
+      .evaluate(() => document.body?.innerText ?? '')
+      .catch((why: unknown) => `(page text unavailable: ${String(why)})`);
+    const saved = await screenshot(page, `${name}-failed`).catch(() => '(no screenshot)');
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${message}\n--- the page at ${page.url()} showed:\n${shown.slice(0, 1500)}\n--- screenshot: ${saved}`,
+    );
+  }
+}

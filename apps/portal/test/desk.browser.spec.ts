@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startPlatform, type Platform, type StaffMember } from '@otl/testing';
-import { launchChromium, lookAt } from './browser-support';
+import { explained, launchChromium, lookAt } from './browser-support';
 import { solidPng, submitPurchaseOrder, tinyPdf, type SubmittedPo } from './support';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -48,11 +48,13 @@ describe('the sales desk in a real browser (Chromium, po-intake and the running 
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await page.goto(portalUrl('/sign-in'));
-    await page.getByLabel('Email').fill(member.email);
-    await page.getByLabel('Password', { exact: true }).fill(member.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByRole('heading', { name: 'Sales desk', level: 1 }).waitFor();
+    await explained(page, `desk-sign-in-${member.role}`, async () => {
+      await page.goto(portalUrl('/sign-in'));
+      await page.getByLabel('Email').fill(member.email);
+      await page.getByLabel('Password', { exact: true }).fill(member.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Sales desk', level: 1 }).waitFor();
+    });
     expect(new URL(page.url()).pathname).toBe('/desk');
     return page;
   }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LicenseFile } from '@otl/licensing';
 import { eventually, MailCatcher, mailedLink, startPlatform, type Platform } from '@otl/testing';
-import { launchChromium, lookAt, tabTo } from './browser-support';
+import { explained, launchChromium, lookAt, tabTo } from './browser-support';
 import {
   ageAccessTokens,
   JS,
@@ -53,11 +53,13 @@ describe('the customer portal in a real browser (Chromium, the running services)
   }
 
   async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-    await page.goto(portalUrl('/sign-in'));
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
+    await explained(page, 'sign-in', async () => {
+      await page.goto(portalUrl('/sign-in'));
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Generate License(s)' }).waitFor();
+    });
   }
 
   /** A store buyer with a password set through the API (for the tests that are not about that). */
