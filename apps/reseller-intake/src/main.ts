@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { isTransientDatabaseError } from '@otl/event-store';
+import { connectInbox, isTransientDatabaseError } from '@otl/event-store';
 import { runService } from '@otl/platform';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { appModule } from './app.module';
@@ -9,6 +9,7 @@ runService({
   name: SERVICE_NAME,
   loadConfig,
   prepare: appModule,
+  connect: connectInbox,
   bodyLimitBytes: 256 * 1024,
   unavailable: (config) => ({ when: isTransientDatabaseError, retryAfterSeconds: config.retryAfterSeconds }),
   openApi: {

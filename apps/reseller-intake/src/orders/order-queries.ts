@@ -68,8 +68,9 @@ export class OrderQueries {
    * appear before its first page, never shifting or repeating the pages it has not read yet.
    */
   async list(resellerId: string, limit: number, cursor?: string): Promise<OrderPage> {
-    const { rows } = await this.sql.query<{ seq: string; view: OrderView }>(
-      `SELECT seq::text, view FROM reseller_orders
+    // The position is read as text (a bigint) under its own name, so that ORDER BY seq sorts numbers.
+    const { rows } = await this.sql.query<{ position: string; view: OrderView }>(
+      `SELECT seq::text AS position, view FROM reseller_orders
         WHERE reseller_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
         ORDER BY seq DESC LIMIT $3`,
       [resellerId, cursor ?? null, limit + 1],
@@ -77,7 +78,7 @@ export class OrderQueries {
     const page = rows.slice(0, limit);
     return {
       orders: page.map((row) => row.view),
-      nextCursor: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+      nextCursor: rows.length > limit ? (page.at(-1)?.position ?? null) : null,
     };
   }
 }
