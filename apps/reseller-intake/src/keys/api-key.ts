@@ -1,4 +1,4 @@
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -71,11 +71,4 @@ export function parseKey(key: string): ParsedKey | undefined {
   const [, keyId, secret, checksum] = match as unknown as [string, string, string, string];
   if (checksumOf(key.slice(0, key.length - CHECKSUM_LENGTH)) !== checksum) return undefined;
   return { keyId, secretHash: hashSecret(secret) };
-}
-
-/** Constant-time comparison of two hex hashes. */
-export function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
 }

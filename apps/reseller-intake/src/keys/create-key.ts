@@ -12,7 +12,7 @@ runCommand(COMMAND, async () => {
   await withKeyAdministration(COMMAND, async (keys) => {
     const issued = await keys.issue(name);
     process.stdout.write(
-      `Reseller ${name} (${issued.resellerId})${issued.created ? ', new' : ''}.\n` +
+      `Reseller ${issued.name} (${issued.resellerId})${issued.created ? ', new' : ''}.\n` +
         `Key id: ${issued.keyId}\n` +
         'API key (shown only now; only its hash is kept, so store it in the reseller’s secret store):\n' +
         `${issued.key}\n` +

@@ -42,6 +42,8 @@ export class KeyStore {
    * One round trip: the key (unrevoked, the secret's hash matching) with its reseller, its
    * last-used time refreshed, and one hit on its rate limit. A key that does not match counts
    * against nobody's limit, so knowing a key id does not let anyone exhaust its reseller's quota.
+   * The digests are compared in SQL: timing could at most reveal a prefix of the SHA-256 of a
+   * 238-bit secret, which does not help to find the secret.
    */
   async authenticate(presented: string): Promise<Authentication> {
     const parsed = parseKey(presented);
@@ -102,16 +104,17 @@ export class KeyAdministration {
   /** Creates the reseller when new (names compare case-insensitively) and issues a key; the key is returned once. */
   async issue(
     resellerName: string,
-  ): Promise<{ resellerId: string; created: boolean; keyId: string; key: string }> {
+  ): Promise<{ resellerId: string; name: string; created: boolean; keyId: string; key: string }> {
     const name = resellerName.trim();
     const nameKey = name.toLowerCase();
-    const inserted = await this.sql.query<{ reseller_id: string }>(
+    const inserted = await this.sql.query<{ reseller_id: string; name: string }>(
       `INSERT INTO resellers (reseller_id, name, name_key) VALUES ($1, $2, $3)
-       ON CONFLICT (name_key) DO NOTHING RETURNING reseller_id`,
+       ON CONFLICT (name_key) DO NOTHING RETURNING reseller_id, name`,
       [randomUUID(), name, nameKey],
     );
     const created = inserted.rows.length > 0;
-    const resellerId = inserted.rows[0]?.reseller_id ?? (await this.resellerIdOf(nameKey));
+    const reseller = inserted.rows[0] ?? (await this.resellerNamed(nameKey));
+    const resellerId = reseller.reseller_id;
     const issued = issueKey();
     const stream = resellerStream(resellerId);
     await this.store.transaction({ lockStreams: [stream], prefetch: true }, async (tx) => {
@@ -129,17 +132,17 @@ export class KeyAdministration {
         tx.appendStatement(stream, version, events),
       ]);
     });
-    return { resellerId, created, keyId: issued.keyId, key: issued.key };
+    return { resellerId, name: reseller.name, created, keyId: issued.keyId, key: issued.key };
   }
 
-  private async resellerIdOf(nameKey: string): Promise<string> {
-    const { rows } = await this.sql.query<{ reseller_id: string }>(
-      'SELECT reseller_id FROM resellers WHERE name_key = $1',
+  private async resellerNamed(nameKey: string): Promise<{ reseller_id: string; name: string }> {
+    const { rows } = await this.sql.query<{ reseller_id: string; name: string }>(
+      'SELECT reseller_id, name FROM resellers WHERE name_key = $1',
       [nameKey],
     );
     const found = rows[0];
     if (!found) throw new Error(`reseller ${nameKey} vanished while a key was issued`);
-    return found.reseller_id;
+    return found;
   }
 
   /** Revokes a key at once; revoking a revoked key changes nothing. Undefined when there is no such key. */

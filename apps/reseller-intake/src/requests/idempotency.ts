@@ -24,9 +24,6 @@ export type Claim =
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Answers worth keeping: a 5xx (or an outage) releases the key so that the client's retry runs again. */
-export const isFinalStatus = (status: number) => status < 500;
-
 /** JSON with object keys sorted at every level: the same body, however it was written, gives the same text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
