@@ -47,6 +47,13 @@ export const services = [
     topics: ['purchases.v1'],
   },
   {
+    name: 'reseller-intake',
+    port: 3103,
+    database: 'reseller_intake',
+    main: 'dist/out-tsc/apps/reseller-intake/src/main.js',
+    topics: ['purchases.v1', 'accounts.v1'],
+  },
+  {
     name: 'account',
     port: 3104,
     database: 'account',

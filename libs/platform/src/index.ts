@@ -9,6 +9,7 @@ export * from './json-body';
 export * from './client-errors';
 export * from './fields';
 export * from './purchase-fields';
+export * from './money';
 export * from './no-body';
 export * from './main';
 export * from './tokens';

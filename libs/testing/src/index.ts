@@ -12,3 +12,4 @@ export * from './hostile';
 export * from './platform';
 export * from './staff';
 export * from './http';
+export * from './reseller-keys';

@@ -17,7 +17,7 @@ export interface StaffMember {
 }
 
 /** Runs a built command (`node -r register-aliases dist/…`), resolving with its exit code and output. */
-function run(script: string, args: string[], env: Record<string, string>) {
+export function runBuiltCommand(script: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
     const child = spawn(
       process.execPath,
@@ -43,7 +43,7 @@ export async function createStaffMember(
   role: StaffRole,
   email = `staff-${randomUUID().slice(0, 8)}@desk.example`,
 ): Promise<StaffMember> {
-  const made = await run(
+  const made = await runBuiltCommand(
     'dist/out-tsc/apps/account/src/staff/create-staff.js',
     ['--email', email, '--role', role],
     {

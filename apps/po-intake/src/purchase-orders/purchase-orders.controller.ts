@@ -29,10 +29,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser, type AccessTokenClaims } from '@otl/auth';
-import { CLOCK, ProblemException, invalidFields, noBody, type Clock } from '@otl/platform';
+import { CLOCK, ProblemException, assertTotalOfLines, noBody, type Clock } from '@otl/platform';
 import { rethrowAsProblem } from '../errors';
 import { attachmentDisposition, decodeDocument } from './domain/document';
-import { lineTotal, sameAmount } from './domain/money';
 import type { StaffMember } from './domain/purchase-order';
 import {
   ListQueryDto,
@@ -121,12 +120,7 @@ export class PurchaseOrdersController {
     @Body() body: SubmitPurchaseOrderDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReceivedDto> {
-    const expected = lineTotal(body.items);
-    if (!sameAmount(body.total, expected)) {
-      throw invalidFields([
-        { field: 'total', message: `must equal the sum of quantity × unitPrice (${expected})` },
-      ]);
-    }
+    assertTotalOfLines(body);
     try {
       const decoded = decodeDocument(body.document.contentBase64, body.document.contentType);
       const order = await this.orders.submit({

@@ -1,3 +1,5 @@
+import { invalidFields } from './validation';
+
 /**
  * The contract's money is a decimal string with up to 4 decimals; sums are exact in units of
  * 1/10,000 (bigint), never floats.
@@ -29,3 +31,16 @@ export function lineTotal(lines: readonly { quantity: number; unitPrice: string 
 
 /** Whether two money strings are the same amount ("2498" and "2498.00" are). */
 export const sameAmount = (a: string, b: string): boolean => toUnits(a) === toUnits(b);
+
+/** 400 on `total` unless it is Σ quantity × unitPrice of the lines (the check every channel makes). */
+export function assertTotalOfLines(body: {
+  total: string;
+  items: readonly { quantity: number; unitPrice: string }[];
+}): void {
+  const expected = lineTotal(body.items);
+  if (!sameAmount(body.total, expected)) {
+    throw invalidFields([
+      { field: 'total', message: `must equal the sum of quantity × unitPrice (${expected})` },
+    ]);
+  }
+}

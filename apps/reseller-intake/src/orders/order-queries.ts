@@ -1,0 +1,83 @@
+import type { Customer, PurchaseItem } from '@otl/contracts';
+import type { Sql } from '@otl/event-store';
+import type { ResellerOrder, ResellerOrderStatus } from './domain/reseller-order';
+
+/** An order as its reseller sees it. */
+export interface OrderView {
+  orderId: string;
+  purchaseId: string;
+  resellerOrderRef: string;
+  status: ResellerOrderStatus;
+  customer: Customer;
+  items: PurchaseItem[];
+  currency: string;
+  total: string;
+  recordedAt: string;
+  assignedAt: string | null;
+  refundedAt: string | null;
+  refundReason: string | null;
+}
+
+export interface OrderPage {
+  orders: OrderView[];
+  nextCursor: string | null;
+}
+
+/** A cursor is the position of the last order of the page (a positive integer, as text). */
+export const ORDER_CURSOR_PATTERN = /^[1-9]\d{0,17}$/;
+
+export function orderView(order: ResellerOrder): OrderView {
+  return {
+    orderId: order.orderId,
+    purchaseId: order.purchaseId,
+    resellerOrderRef: order.resellerOrderRef,
+    status: order.status,
+    customer: order.customer,
+    items: order.items,
+    currency: order.currency,
+    total: order.total,
+    recordedAt: order.recordedAt,
+    assignedAt: order.assignedAt,
+    refundedAt: order.refundedAt,
+    refundReason: order.refundReason,
+  };
+}
+
+/** The read model, always filtered by the asking reseller: another reseller's order does not exist. */
+export class OrderQueries {
+  constructor(private readonly sql: Sql) {}
+
+  async get(resellerId: string, orderId: string): Promise<OrderView | undefined> {
+    const { rows } = await this.sql.query<{ view: OrderView }>(
+      'SELECT view FROM reseller_orders WHERE order_id = $1 AND reseller_id = $2',
+      [orderId, resellerId],
+    );
+    return rows[0]?.view;
+  }
+
+  async purchaseIdOf(resellerId: string, orderId: string): Promise<string | undefined> {
+    const { rows } = await this.sql.query<{ purchase_id: string }>(
+      'SELECT purchase_id FROM reseller_orders WHERE order_id = $1 AND reseller_id = $2',
+      [orderId, resellerId],
+    );
+    return rows[0]?.purchase_id;
+  }
+
+  /**
+   * Newest first, keyset-paged on the insertion sequence: orders placed while a client pages
+   * appear before its first page, never shifting or repeating the pages it has not read yet.
+   */
+  async list(resellerId: string, limit: number, cursor?: string): Promise<OrderPage> {
+    const { rows } = await this.sql.query<{ seq: string; view: OrderView }>(
+      `SELECT seq::text, view FROM reseller_orders
+        WHERE reseller_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
+        ORDER BY seq DESC LIMIT $3`,
+      [resellerId, cursor ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      orders: page.map((row) => row.view),
+      nextCursor: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+    };
+  }
+}
