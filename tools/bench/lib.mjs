@@ -63,7 +63,15 @@ export async function startService(name, port, env, nodeArgs = []) {
       return {
         url,
         pid: child.pid,
-        stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
+        /** How it ended, while the benchmark still expects it to run: null if it still runs. */
+        exited: () =>
+          child.exitCode !== null || child.signalCode !== null
+            ? { code: child.exitCode, signal: child.signalCode }
+            : null,
+        stop: () =>
+          child.exitCode !== null || child.signalCode !== null
+            ? Promise.resolve()
+            : new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
       };
     await sleep(100);
   }
@@ -308,10 +316,13 @@ export async function cpuByComponent(servicePid) {
  * descendants of this one (other sessions' servers on the same machine) are not counted. A
  * process's reaped children count for it (Postgres's exited autovacuum workers), except for the
  * generator's own.
+ * With `postgresByDatabase`, also the Postgres time split by the database each backend serves
+ * (`server` for the postmaster, WAL writer, checkpointer, autovacuum and exited backends).
  * @param {Record<string, number>} services name → pid
- * @returns {Promise<Record<string, number>>}
+ * @param {{ postgresByDatabase?: boolean }} [options]
+ * @returns {Promise<Record<string, number> & { postgresByDatabase?: Record<string, number> }>}
  */
-export async function cpuOfOwnProcesses(services) {
+export async function cpuOfOwnProcesses(services, options = {}) {
   const { readdirSync, readFileSync } = await import('node:fs');
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
   const processes = new Map();
@@ -329,6 +340,7 @@ export async function cpuOfOwnProcesses(services) {
     }
   }
   const byPid = new Map(Object.entries(services).map(([name, pid]) => [pid, name]));
+  const byDatabase = options.postgresByDatabase ? /** @type {Record<string, number>} */ ({}) : undefined;
   const totals = Object.fromEntries(
     [...Object.keys(services), 'postgres', 'kafka', 'generator', 'other'].map((k) => [k, 0]),
   );
@@ -349,8 +361,19 @@ export async function cpuOfOwnProcesses(services) {
     if (!ours) continue;
     component ??= comm === 'postgres' ? 'postgres' : comm === 'java' ? 'kafka' : 'other';
     totals[component] += own + reaped;
+    if (component === 'postgres' && byDatabase) {
+      // A backend's command line is `postgres: <user> <database> <client> <state>`.
+      let database = 'server';
+      try {
+        database =
+          /^postgres: \S+ (\S+) /.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'server';
+      } catch {
+        // ended meanwhile
+      }
+      byDatabase[database] = (byDatabase[database] ?? 0) + own + reaped;
+    }
   }
-  return totals;
+  return byDatabase ? { ...totals, postgresByDatabase: byDatabase } : totals;
 }
 
 /** Busy and total CPU time (ms) of the whole machine so far, from /proc/stat: every process, ours or not. */

@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'replay-rate': { type: 'string', default: '200' },
     'limit-rate': { type: 'string', default: '200' },
     'limit-seconds': { type: 'string', default: '3' },
+    // The rule of the rate-limit phase; unset = the service's default (100/1).
+    'limit-rule': { type: 'string' },
     'drain-seconds': { type: 'string', default: '120' },
   },
 });
@@ -157,7 +159,8 @@ try {
   };
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const startReseller = (env) => startService('reseller-intake', 3193, { ...resellerEnv, ...env }, nodeArgs);
-  reseller = await startReseller({});
+  const limitRule = values['limit-rule'];
+  reseller = await startReseller(limitRule ? { RESELLER_RATE_LIMIT: limitRule } : {});
 
   const run = randomUUID().slice(0, 8);
   const resellers = [];
@@ -172,7 +175,7 @@ try {
   const limitRate = Number(values['limit-rate']);
   const limitSeconds = Number(values['limit-seconds']);
   console.log(
-    `\nDefault rate limit (RESELLER_RATE_LIMIT unset): one key at ${limitRate}/s for ${limitSeconds} s`,
+    `\n${limitRule ? `Rate limit RESELLER_RATE_LIMIT=${limitRule}` : 'Default rate limit (RESELLER_RATE_LIMIT unset)'}: one key at ${limitRate}/s for ${limitSeconds} s`,
   );
   const limitRun = await openLoad({
     url: reseller.url,
@@ -180,7 +183,7 @@ try {
     seconds: limitSeconds,
     make: (i) => orderOf(`limit-${run}`, i, [{ name: 'limited', key: limited.key }]),
   });
-  const limit = rateLimitReport(limitRun, limitRate, limitSeconds);
+  const limit = rateLimitReport(limitRun, limitRate);
   await reseller.stop();
   reseller = undefined;
 
@@ -215,11 +218,19 @@ try {
     const stepRun = `${run}-s${step}`;
     const requests = [];
     const make = (i) => (requests[i] = orderOf(stepRun, i, resellers));
-    const cpu0 = await cpuOfOwnProcesses(pids);
+    const cpu0 = await cpuOfOwnProcesses(pids, { postgresByDatabase: true });
     const machine0 = await machineCpu();
     const { results, elapsedMs } = await openLoad({ url: reseller.url, rate, seconds: SECONDS, make });
-    const cpu1 = await cpuOfOwnProcesses(pids);
+    const cpu1 = await cpuOfOwnProcesses(pids, { postgresByDatabase: true });
     const machine1 = await machineCpu();
+    for (const [name, service] of Object.entries({ 'reseller-intake': reseller, account, license })) {
+      const ended = service.exited();
+      if (ended)
+        throw new Error(
+          `${name} ended during the ${rate}/s step (exit code ${ended.code}, signal ${ended.signal}); ` +
+            `the step: ${showErrors(errorsOf(results))} of ${results.length}`,
+        );
+    }
     const accepted = [];
     const malformed = [];
     results.forEach((result, i) => {
@@ -243,7 +254,7 @@ try {
         `${malformed.length} first answers were 201 without orderId/purchaseId/status/Location, or marked replayed: ${malformed[0].body} ${JSON.stringify(malformed[0].headers)}`,
       );
     const latencies = results.map((r) => r.latencyMs);
-    const cpu = Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / results.length]));
+    const { cpu, postgres } = perOrder(cpu0, cpu1, results.length);
     const errors = errorsOf(results);
     const row = {
       rate,
@@ -258,17 +269,14 @@ try {
       errors,
       failed: results.length - accepted.length,
       cpu,
+      postgres,
       busy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
     };
     console.log(
       `${row.accepted}/${row.sent} 201 (${fmt(row.acceptedPerSecond, 0)}/s), p50 ${fmt(row.p50)} ms, p90 ${fmt(row.p90)} ms, ` +
         `p99 ${fmt(row.p99)} ms, max ${fmt(row.max)} ms, errors: ${showErrors(errors)}; machine ${fmt(100 * row.busy, 0)}% busy`,
     );
-    console.log(
-      `  CPU ms per order: ${Object.entries(cpu)
-        .map(([k, ms]) => `${k} ${fmt(ms, 2)}`)
-        .join(', ')}`,
-    );
+    console.log(`  CPU ms per order: ${showCpu(cpu)}; Postgres by database: ${showCpu(postgres)}`);
     const drain = await drained(accepted, Number(values['drain-seconds']));
     row.drainSeconds = drain.seconds;
     row.missing = drain.missing;
@@ -296,14 +304,14 @@ try {
       ).rows[0].n,
     );
   const recordedBefore = await recordedPurchases();
-  const cpu0 = await cpuOfOwnProcesses(pids);
+  const cpu0 = await cpuOfOwnProcesses(pids, { postgresByDatabase: true });
   const replay = await openLoad({
     url: reseller.url,
     rate: replayRate,
     seconds: sample.length / replayRate,
     make: (i) => sample[i].request,
   });
-  const cpu1 = await cpuOfOwnProcesses(pids);
+  const cpu1 = await cpuOfOwnProcesses(pids, { postgresByDatabase: true });
   const wrong = replay.results.flatMap((result, i) => {
     const first = sample[i].result;
     const problems = [];
@@ -316,9 +324,7 @@ try {
     return problems.length ? [`replay ${i}: ${problems.join('; ')}`] : [];
   });
   const replayLatencies = replay.results.map((r) => r.latencyMs);
-  const replayCpu = Object.fromEntries(
-    Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / replay.results.length]),
-  );
+  const { cpu: replayCpu, postgres: replayPostgres } = perOrder(cpu0, cpu1, replay.results.length);
   const replayRow = {
     count: replay.results.length,
     p50: percentile(replayLatencies, 50),
@@ -331,11 +337,7 @@ try {
     `  p50 ${fmt(replayRow.p50)} ms, p90 ${fmt(replayRow.p90)} ms, p99 ${fmt(replayRow.p99)} ms, max ${fmt(replayRow.max)} ms; ` +
       `${replayRow.count - wrong.length}/${replayRow.count} identical with Idempotent-Replayed: true`,
   );
-  console.log(
-    `  CPU ms per replay: ${Object.entries(replayCpu)
-      .map(([k, ms]) => `${k} ${fmt(ms, 2)}`)
-      .join(', ')}`,
-  );
+  console.log(`  CPU ms per replay: ${showCpu(replayCpu)}; Postgres by database: ${showCpu(replayPostgres)}`);
   // A replay must not record a second purchase: reseller-intake's count of them is unchanged.
   await sleep(500);
   const recordedAfter = await recordedPurchases();
@@ -394,7 +396,7 @@ try {
     `Replays: p50 ${fmt(replayRow.p50)} ms, p99 ${fmt(replayRow.p99)} ms at ${replayRate}/s (goal p99 < 5 ms: ${replayRow.p99 < 5 ? 'met' : 'not met'}).`,
   );
   console.log(
-    `Default limit: ${limit.policy ?? 'no RateLimit-Policy'}; ${limit.accepted} × 201 and ${limit.limited} × 429 of ${limit.sent} ` +
+    `${limitRule ? `Limit ${limitRule}` : 'Default limit'}: ${limit.policy ?? 'no RateLimit-Policy'}; ${limit.accepted} × 201 and ${limit.limited} × 429 of ${limit.sent} ` +
       `at ${limitRate}/s on one key; expected about ${fmt(limit.expected, 0)} × 201.`,
   );
   console.log(
@@ -441,6 +443,20 @@ async function drained(purchaseIds, seconds) {
   return { seconds: (performance.now() - started) / 1000, missing: waiting.length };
 }
 
+/** CPU ms per request between two `cpuOfOwnProcesses` readings, and Postgres's split by database. */
+function perOrder(before, after, count) {
+  const { postgresByDatabase: pgAfter = {}, ...cpuAfter } = after;
+  const { postgresByDatabase: pgBefore = {}, ...cpuBefore } = before;
+  const per = (a, b) =>
+    Object.fromEntries(Object.keys(a).map((k) => [k, (a[k] - (b[k] ?? 0)) / Math.max(1, count)]));
+  return { cpu: per(cpuAfter, cpuBefore), postgres: per(pgAfter, pgBefore) };
+}
+
+const showCpu = (cpu) =>
+  Object.entries(cpu)
+    .map(([k, ms]) => `${k} ${fmt(ms, 2)}`)
+    .join(', ');
+
 /** `count` entries spread evenly over `list`. */
 function spread(list, count) {
   if (list.length <= count) return list;
@@ -448,7 +464,7 @@ function spread(list, count) {
 }
 
 /** What the default limit did: 201s and 429s, their headers, against GCRA's expectation. */
-function rateLimitReport({ results }, rate, seconds) {
+function rateLimitReport({ results }, rate) {
   const problems = [];
   const accepted = results.filter((r) => r.status === 201);
   const limited = results.filter((r) => r.status === 429);
@@ -456,8 +472,11 @@ function rateLimitReport({ results }, rate, seconds) {
   const policy = results.find((r) => r.headers['ratelimit-policy'])?.headers['ratelimit-policy'];
   const [, q, w] = /q=(\d+);\s*w=(\d+)/.exec(policy ?? '') ?? [];
   const perSecond = Number(q) / Number(w);
-  // GCRA: a burst of q, then q/w per second.
-  const expected = Math.min(results.length, Number(q) + perSecond * seconds);
+  // GCRA: a burst of q, then q/w per second, over the time the service took to answer them all
+  // (longer than the offered seconds when it answers more slowly than they arrive).
+  const answeredSeconds =
+    (Math.max(...results.map((r) => r.at)) - Math.min(...results.map((r) => r.at - r.latencyMs))) / 1000;
+  const expected = Math.min(results.length, Number(q) + perSecond * answeredSeconds);
   const withoutHeaders = [...accepted, ...limited].filter(
     (r) => !r.headers['ratelimit-policy'] || !r.headers.ratelimit,
   );
@@ -465,19 +484,25 @@ function rateLimitReport({ results }, rate, seconds) {
   if (!policy) problems.push('no answer carried RateLimit-Policy');
   if (withoutHeaders.length)
     problems.push(`${withoutHeaders.length} 201s or 429s without RateLimit-Policy/RateLimit`);
-  if (limited.length === 0) problems.push(`the default limit never answered 429 at ${rate}/s`);
+  if (limited.length === 0)
+    problems.push(
+      `the limit never answered 429 at ${rate}/s` +
+        (results.length / answeredSeconds < perSecond
+          ? ` (the service answered ${fmt(results.length / answeredSeconds, 0)}/s, under the limit's ${fmt(perSecond, 0)}/s)`
+          : ''),
+    );
   if (retryAfter.some((s) => !(s >= 1))) problems.push('a 429 without a positive retry-after');
   if (limited.some((r) => !/rate-limited/.test(r.body)))
     problems.push('a 429 whose body is not rate-limited');
   if (Object.keys(other).length) problems.push(`other answers: ${showErrors(other)}`);
-  // The steady part: 201s answered after the first second, per second.
-  const t0 = Math.min(...results.map((r) => r.at - r.latencyMs));
-  const late = accepted.filter((r) => r.at - r.latencyMs >= t0 + 1000).length;
-  const steady = late / Math.max(0.001, seconds - 1);
+  // The steady part: 201s answered after the first second of answers, per second.
+  const firstAnswer = Math.min(...results.map((r) => r.at));
+  const late = accepted.filter((r) => r.at >= firstAnswer + 1000).length;
+  const steady = late / Math.max(0.001, answeredSeconds - 1);
   console.log(
     `  ${policy ? `RateLimit-Policy: ${policy}` : 'no RateLimit-Policy'}; ${accepted.length} × 201, ${limited.length} × 429 ` +
       `(retry-after ${retryAfter.length ? `${Math.min(...retryAfter)}–${Math.max(...retryAfter)} s` : '-'}), ` +
-      `other: ${showErrors(other)}; expected about ${fmt(expected, 0)} × 201 (a burst of ${q ?? '?'}, then ${fmt(perSecond, 0)}/s); ` +
+      `other: ${showErrors(other)}; answered over ${fmt(answeredSeconds)} s; expected about ${fmt(expected, 0)} × 201 (a burst of ${q ?? '?'}, then ${fmt(perSecond, 0)}/s); ` +
       `after the first second ${fmt(steady, 0)} × 201 per second; ` +
       `${accepted.length + limited.length - withoutHeaders.length}/${accepted.length + limited.length} 201s and 429s with RateLimit-Policy and RateLimit`,
   );
