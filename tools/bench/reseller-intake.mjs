@@ -271,10 +271,14 @@ try {
       cpu,
       postgres,
       busy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
+      // This run's processes' share of the machine's CPU time over the step.
+      ours:
+        (Object.values(cpu).reduce((sum, ms) => sum + ms, 0) * results.length) /
+        (machine1.total - machine0.total),
     };
     console.log(
       `${row.accepted}/${row.sent} 201 (${fmt(row.acceptedPerSecond, 0)}/s), p50 ${fmt(row.p50)} ms, p90 ${fmt(row.p90)} ms, ` +
-        `p99 ${fmt(row.p99)} ms, max ${fmt(row.max)} ms, errors: ${showErrors(errors)}; machine ${fmt(100 * row.busy, 0)}% busy`,
+        `p99 ${fmt(row.p99)} ms, max ${fmt(row.max)} ms, errors: ${showErrors(errors)}; machine ${fmt(100 * row.busy, 0)}% busy, ${fmt(100 * row.ours, 0)}% by this run`,
     );
     console.log(`  CPU ms per order: ${showCpu(cpu)}; Postgres by database: ${showCpu(postgres)}`);
     const drain = await drained(accepted, Number(values['drain-seconds']));
@@ -377,13 +381,13 @@ try {
   );
   const components = Object.keys(rows[0]?.cpu ?? {});
   console.log(
-    `| offered/s | 201/s | p50 ms | p90 ms | p99 ms | max ms | errors | machine busy | CPU ms/order: ${components.join(', ')} | items recorded after |`,
+    `| offered/s | 201/s | p50 ms | p90 ms | p99 ms | max ms | errors | machine busy (this run) | CPU ms/order: ${components.join(', ')} | items recorded after |`,
   );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |');
   for (const row of rows)
     console.log(
       `| ${fmt(row.offered, 0)} | ${fmt(row.acceptedPerSecond, 0)} | ${fmt(row.p50)} | ${fmt(row.p90)} | ${fmt(row.p99)} | ${fmt(row.max)} | ` +
-        `${showErrors(row.errors)} | ${fmt(100 * row.busy, 0)}% | ${components.map((k) => fmt(row.cpu[k], 2)).join(', ')} | ` +
+        `${showErrors(row.errors)} | ${fmt(100 * row.busy, 0)}% (${fmt(100 * row.ours, 0)}% ours) | ${components.map((k) => fmt(row.cpu[k], 2)).join(', ')} | ` +
         `${fmt(row.drainSeconds)} s${row.missing ? ` (${row.missing} missing)` : ''} |`,
     );
   const best = rows.filter((row) => row.failed === 0 && row.p99 < 50).at(-1);
@@ -452,10 +456,11 @@ function perOrder(before, after, count) {
   return { cpu: per(cpuAfter, cpuBefore), postgres: per(pgAfter, pgBefore) };
 }
 
-const showCpu = (cpu) =>
-  Object.entries(cpu)
+function showCpu(cpu) {
+  return Object.entries(cpu)
     .map(([k, ms]) => `${k} ${fmt(ms, 2)}`)
     .join(', ');
+}
 
 /** `count` entries spread evenly over `list`. */
 function spread(list, count) {
