@@ -63,7 +63,15 @@ export async function startService(name, port, env, nodeArgs = []) {
       return {
         url,
         pid: child.pid,
-        stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
+        /** How it ended, while the benchmark still expects it to run: null if it still runs. */
+        exited: () =>
+          child.exitCode !== null || child.signalCode !== null
+            ? { code: child.exitCode, signal: child.signalCode }
+            : null,
+        stop: () =>
+          child.exitCode !== null || child.signalCode !== null
+            ? Promise.resolve()
+            : new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))),
       };
     await sleep(100);
   }
@@ -145,11 +153,12 @@ export function storeOrders({ secret, run, timestamp, buyer }) {
 /**
  * Open-model load: request i is sent at start + i / rate whatever happened to earlier ones,
  * and its latency counts from that scheduled moment (no coordinated omission).
- * @param {{ url: string, rate: number, seconds: number, make: (i: number) => { path: string, headers: Record<string,string>, body: string } }} options
+ * Each result holds the status, the latency, when it ended, the body and the response headers.
+ * @param {{ url: string, rate: number, seconds: number, maxSockets?: number, make: (i: number) => { path: string, headers: Record<string,string>, body: string } }} options
  */
-export async function openLoad({ url, rate, seconds, make }) {
+export async function openLoad({ url, rate, seconds, make, maxSockets = 512 }) {
   const { hostname, port } = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
   const total = Math.round(rate * seconds);
   const requests = Array.from({ length: total }, (_, i) => make(i));
   const results = new Array(total);
@@ -178,6 +187,7 @@ export async function openLoad({ url, rate, seconds, make }) {
             latencyMs: performance.now() - scheduled,
             at: Date.now(),
             body: Buffer.concat(chunks).toString(),
+            headers: response.headers,
           };
           if (++done === total) finish();
         });
@@ -189,6 +199,7 @@ export async function openLoad({ url, rate, seconds, make }) {
         latencyMs: performance.now() - scheduled,
         at: Date.now(),
         body: String(error),
+        headers: {},
       };
       if (++done === total) finish();
     });
@@ -296,4 +307,80 @@ export async function cpuByComponent(servicePid) {
     else if (comm === 'java') totals.kafka += ms;
   }
   return totals;
+}
+
+/**
+ * CPU time (ms) used so far by the processes this run started, per component: each named service
+ * (its process and descendants), then by command name `postgres` and `java` (Kafka), this load
+ * generator, and `other` (MailDev, wrappers, operator commands). Processes that are not
+ * descendants of this one (other sessions' servers on the same machine) are not counted. A
+ * process's reaped children count for it (Postgres's exited autovacuum workers), except for the
+ * generator's own.
+ * With `postgresByDatabase`, also the Postgres time split by the database each backend serves
+ * (`server` for the postmaster, WAL writer, checkpointer, autovacuum and exited backends).
+ * @param {Record<string, number>} services name → pid
+ * @param {{ postgresByDatabase?: boolean }} [options]
+ * @returns {Promise<Record<string, number> & { postgresByDatabase?: Record<string, number> }>}
+ */
+export async function cpuOfOwnProcesses(services, options = {}) {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const processes = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = (Number(fields[11]) + Number(fields[12])) * tick;
+      const reaped = (Number(fields[13]) + Number(fields[14])) * tick;
+      processes.set(Number(entry), { ppid: Number(fields[1]), comm, own, reaped });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const byPid = new Map(Object.entries(services).map(([name, pid]) => [pid, name]));
+  const byDatabase = options.postgresByDatabase ? /** @type {Record<string, number>} */ ({}) : undefined;
+  const totals = Object.fromEntries(
+    [...Object.keys(services), 'postgres', 'kafka', 'generator', 'other'].map((k) => [k, 0]),
+  );
+  for (const [pid, { comm, own, reaped }] of processes) {
+    if (pid === process.pid) {
+      totals.generator += own;
+      continue;
+    }
+    let component;
+    let ours = false;
+    for (let at = pid, hops = 0; at > 1 && hops < 64; at = processes.get(at)?.ppid ?? 0, hops++) {
+      if (!component && byPid.has(at)) component = byPid.get(at);
+      if (at === process.pid) {
+        ours = true;
+        break;
+      }
+    }
+    if (!ours) continue;
+    component ??= comm === 'postgres' ? 'postgres' : comm === 'java' ? 'kafka' : 'other';
+    totals[component] += own + reaped;
+    if (component === 'postgres' && byDatabase) {
+      // A backend's command line is `postgres: <user> <database> <client> <state>`.
+      let database = 'server';
+      try {
+        database =
+          /^postgres: \S+ (\S+) /.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'server';
+      } catch {
+        // ended meanwhile
+      }
+      byDatabase[database] = (byDatabase[database] ?? 0) + own + reaped;
+    }
+  }
+  return byDatabase ? { ...totals, postgresByDatabase: byDatabase } : totals;
+}
+
+/** Busy and total CPU time (ms) of the whole machine so far, from /proc/stat: every process, ours or not. */
+export async function machineCpu() {
+  const { readFileSync } = await import('node:fs');
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((sum, n) => sum + n, 0) * 10;
+  const idle = (fields[3] + fields[4]) * 10; // idle + iowait
+  return { busy: total - idle, total };
 }
