@@ -8,30 +8,58 @@ import {
   hostileCasesFor,
   resellerKeyCommand,
   startService,
+  uniqueName,
   type HostileTarget,
+  type JsonAnswer,
   type RunningService,
   type TestDatabase,
 } from '@otl/testing';
-import { call, placeOrder, resellerEnv, resellerOrder, type Answer } from './reseller-client';
+import { order, place as placeWith, serviceEnv } from './support';
 
 /** reseller-intake takes bodies up to 256 KiB, the platform's usual limit. */
 const cases = hostileCasesFor(256 * 1024);
 
-type Order = ReturnType<typeof resellerOrder> & {
+/** A valid order (support's `order()`), open to any edit a malformed case makes. */
+type Order = Record<string, unknown> & {
   customer: Record<string, unknown>;
   items: Record<string, unknown>[];
 };
+const resellerOrder = () => order() as unknown as Order;
+
+/** A call with the reseller's key (when given) and any other headers, e.g. a bad Idempotency-Key. */
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  { key, body, headers = {} }: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonAnswer> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    headers: response.headers,
+  };
+}
 
 /** A malformed order: how it is made from a valid one, and the field its 400 must name. */
 interface Malformed {
   name: string;
   field: string;
-  make(order: Order): unknown;
+  make(valid: Order): unknown;
 }
 
-const change = (edit: (order: Order) => void) => (order: Order) => {
-  edit(order);
-  return order;
+const change = (edit: (valid: Order) => void) => (valid: Order) => {
+  edit(valid);
+  return valid;
 };
 const lines = (count: number) =>
   Array.from({ length: count }, () => ({ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 1, unitPrice: '1.00' }));
@@ -214,11 +242,14 @@ describe('reseller-intake under hostile input (running service, real Postgres an
   beforeAll(async () => {
     db = await createTestDatabase('reseller_hostile');
     // The corpus sends hundreds of requests with one key: the rate limit is proven elsewhere.
-    service = await startService('reseller-intake', resellerEnv(db.url, { RESELLER_RATE_LIMIT: '100000/1' }));
+    service = await startService(
+      'reseller-intake',
+      serviceEnv(db.url, uniqueName('reseller-hostile'), { RESELLER_RATE_LIMIT: '100000/1' }),
+    );
     ({ key, keyId } = await createResellerKey(db.url, `Hostile Reseller ${randomUUID().slice(0, 8)}`));
     pending = await Promise.all(
       Array.from({ length: cases.length + 1 }, async () => {
-        const answer = await placeOrder(service.url, key, resellerOrder());
+        const answer = await placeWith(service.url, key, resellerOrder());
         expect(answer.status).toBe(201);
         return answer.body.orderId as string;
       }),
@@ -231,7 +262,7 @@ describe('reseller-intake under hostile input (running service, real Postgres an
   });
 
   const url = () => service.url;
-  const place = (body: unknown, idempotencyKey?: string) => placeOrder(url(), key, body, idempotencyKey);
+  const place = (body: unknown, idempotencyKey?: string) => placeWith(url(), key, body, idempotencyKey);
 
   const targets: HostileTarget[] = [
     {
@@ -276,7 +307,7 @@ describe('reseller-intake under hostile input (running service, real Postgres an
     return result;
   }
 
-  const expectProblem = (answer: Answer, status: number, type: string) => {
+  const expectProblem = (answer: JsonAnswer, status: number, type: string) => {
     expect(answer.status).toBe(status);
     expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(answer.body).toMatchObject({ type: expect.stringMatching(new RegExp(`/${type}$`)), status });
@@ -292,7 +323,7 @@ describe('reseller-intake under hostile input (running service, real Postgres an
       '%s: 400 naming the field, nothing stored, and its Idempotency-Key still free for a good body',
       async (_name, bad) => {
         const idempotencyKey = randomUUID();
-        const refused = await storingNothing(() => place(bad.make(resellerOrder() as Order), idempotencyKey));
+        const refused = await storingNothing(() => place(bad.make(resellerOrder()), idempotencyKey));
         expectProblem(refused, 400, 'validation-failed');
         const errors = refused.body.errors as { field: string; message: string }[];
         expect(errors.length).toBeGreaterThan(0);
@@ -340,8 +371,8 @@ describe('reseller-intake under hostile input (running service, real Postgres an
         field,
       ]);
       // Not refunded (it may be assigned by now, if an account service on the shared broker took it).
-      const order = await call(url(), 'GET', `/v1/reseller/orders/${orderId}`, { key });
-      expect([order.status, order.body.refundedAt]).toEqual([200, null]);
+      const view = await call(url(), 'GET', `/v1/reseller/orders/${orderId}`, { key });
+      expect([view.status, view.body.refundedAt]).toEqual([200, null]);
     });
   });
 

@@ -6,10 +6,11 @@ import {
   expectBodyTooLarge,
   expectServiceSurface,
   startService,
+  uniqueName,
   type RunningService,
   type TestDatabase,
 } from '@otl/testing';
-import { placeOrder, resellerEnv, resellerOrder } from './reseller-client';
+import { order, place, serviceEnv } from './support';
 
 interface RawAnswer {
   status: number;
@@ -60,7 +61,7 @@ describe('reseller-intake: health, metrics, OpenAPI and the framework answers (r
 
   beforeAll(async () => {
     db = await createTestDatabase('reseller_surface');
-    service = await startService('reseller-intake', resellerEnv(db.url));
+    service = await startService('reseller-intake', serviceEnv(db.url, uniqueName('reseller-surface')));
     ({ key } = await createResellerKey(db.url, `Surface Reseller ${randomUUID().slice(0, 8)}`));
   }, 60_000);
 
@@ -71,7 +72,7 @@ describe('reseller-intake: health, metrics, OpenAPI and the framework answers (r
 
   it('serves health, metrics and its OpenAPI document', async () => {
     // A recorded order and a refused key, so that their counters have samples.
-    expect((await placeOrder(service.url, key, resellerOrder())).status).toBe(201);
+    expect((await place(service.url, key, order())).status).toBe(201);
     expect((await send(service.url, 'GET', '/v1/reseller/orders')).status).toBe(401);
     await expectServiceSurface(service.url, {
       paths: ['/v1/reseller/orders', '/v1/reseller/orders/{orderId}', '/v1/reseller/orders/{orderId}/refund'],
