@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
 import { ensureSecrets } from './env.mjs';
+import { createResellerKey } from './reseller-keys.mjs';
 import { services } from './services.mjs';
 import { createStaffMember } from './staff.mjs';
 import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
@@ -74,6 +75,10 @@ export async function runFuzz({ infra, workDir, log }) {
     // The sales desk's API is staff-only: it is fuzzed as a sales manager.
     const staffToken = stack.urls['po-intake'] ? await seedStaff(stack, infra, log) : '';
     const portalHeaders = stack.urls.portal ? await portalSession(stack.urls.portal, email, log) : [];
+    // Resellers' systems authenticate with an API key: fuzzed with a real one, issued as an operator does.
+    const resellerKey = stack.urls['reseller-intake'] ? await seedResellerKey(infra, log) : '';
+    /** @type {Record<string, string>} */
+    const bearerOf = { 'po-intake': staffToken, 'reseller-intake': resellerKey };
     // FUZZ_ONLY=license,account narrows the run while working on one service's findings.
     const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
     const targets = [...services.map(({ name }) => name), SELF_HOSTED_LTS];
@@ -86,9 +91,7 @@ export async function runFuzz({ infra, workDir, log }) {
       const outcome = await fuzzService(
         name,
         stack.urls[name],
-        name === 'portal'
-          ? portalHeaders
-          : [`Authorization: Bearer ${name === 'po-intake' ? staffToken : token}`],
+        name === 'portal' ? portalHeaders : [`Authorization: Bearer ${bearerOf[name] ?? token}`],
         stack.secrets.STORE_WEBHOOK_SECRET ?? '',
         dir,
         log,
@@ -175,6 +178,9 @@ async function startServices(infra, dir, running, log) {
   for (const limit of ['SIGN_IN', 'RESET', 'REGISTER'])
     for (const per of ['PER_ACCOUNT', 'PER_CLIENT']) shared[`RATE_LIMIT_${limit}_${per}`] = '999999/1';
   shared.RATE_LIMIT_REFRESH_PER_CLIENT = '999999/1'; // made-up refresh tokens are refused refreshes
+  // The fuzzer sends all its reseller requests with one key (two workers, no pause); the per-key
+  // limit is proven by reseller-intake's e2e specs.
+  shared.RESELLER_RATE_LIMIT = '999999/1';
   await Promise.all(
     services.map(async (service) => {
       const database = `fuzz_${service.database}`;
@@ -352,6 +358,23 @@ async function seedStaff(stack, infra, log) {
   });
   log(`seeded ${manager.email}: a sales manager, signed in`);
   return manager.accessToken();
+}
+
+/**
+ * A reseller API key, issued as an operator issues one (`reseller:create-key`, as built, against this
+ * run's reseller-intake database). Returns the key.
+ * @param {import('./infra.mjs').Infra} infra
+ * @param {(message: string) => void} log
+ */
+async function seedResellerKey(infra, log) {
+  const reseller = services.find((service) => service.name === 'reseller-intake');
+  if (!reseller) throw new Error('services.mjs lists no reseller-intake service');
+  const { key, keyId } = await createResellerKey({
+    databaseUrl: withDatabase(infra.adminUrl, `fuzz_${reseller.database}`),
+    reseller: `Fuzz Reseller ${randomUUID().slice(0, 8)}`,
+  });
+  log(`seeded reseller API key ${keyId}`);
+  return key;
 }
 
 /**
