@@ -74,3 +74,30 @@ export const ArePurchaseLines = () =>
     ValidateNested({ each: true }),
     Type(() => PurchaseLineDto),
   );
+
+/** A body's `total`: a money string (its sum is checked by the channel, see assertTotalOfLines). */
+export const IsMoneyTotal = (description?: string) =>
+  applyDecorators(
+    ApiProperty({ example: '2498.00', pattern: MONEY_PATTERN, ...(description ? { description } : {}) }),
+    IsString(),
+    Matches(MONEY, { message: 'must be a decimal string like "2498.00"' }),
+  );
+
+/** The priced purchase of a validated body, as the channels record it (an absent company is null). */
+export function pricedPurchaseOf(body: {
+  customer: PurchaseCustomerDto;
+  items: PurchaseLineDto[];
+  currency: string;
+  total: string;
+}) {
+  return {
+    customer: {
+      email: body.customer.email,
+      name: body.customer.name,
+      company: body.customer.company ?? null,
+    },
+    items: body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    currency: body.currency,
+    total: body.total,
+  };
+}

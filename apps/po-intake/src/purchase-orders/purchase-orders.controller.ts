@@ -29,7 +29,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser, type AccessTokenClaims } from '@otl/auth';
-import { CLOCK, ProblemException, assertTotalOfLines, noBody, type Clock } from '@otl/platform';
+import {
+  CLOCK,
+  ProblemException,
+  assertTotalOfLines,
+  noBody,
+  pricedPurchaseOf,
+  type Clock,
+} from '@otl/platform';
 import { rethrowAsProblem } from '../errors';
 import { attachmentDisposition, decodeDocument } from './domain/document';
 import type { StaffMember } from './domain/purchase-order';
@@ -125,14 +132,7 @@ export class PurchaseOrdersController {
       const decoded = decodeDocument(body.document.contentBase64, body.document.contentType);
       const order = await this.orders.submit({
         poNumber: body.poNumber,
-        customer: {
-          email: body.customer.email,
-          name: body.customer.name,
-          company: body.customer.company ?? null,
-        },
-        items: body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
-        currency: body.currency,
-        total: body.total,
+        ...pricedPurchaseOf(body),
         document: { filename: body.document.filename, contentType: body.document.contentType, decoded },
         submittedBy: staffMember(user),
       });

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { MONEY_PATTERN } from '@otl/contracts';
 import {
   IsCurrencyCode,
+  IsMoneyTotal,
   IsPlainText,
-  MONEY,
   PurchaseCustomerDto,
   PurchaseLineDto,
   ArePurchaseLines,
@@ -63,13 +62,7 @@ export class SubmitPurchaseOrderDto {
   @IsCurrencyCode()
   currency!: string;
 
-  @ApiProperty({
-    example: '2498.00',
-    pattern: MONEY_PATTERN,
-    description: 'Must equal Σ quantity × unitPrice.',
-  })
-  @IsString()
-  @Matches(MONEY, { message: 'must be a decimal string like "2498.00"' })
+  @IsMoneyTotal('Must equal Σ quantity × unitPrice.')
   total!: string;
 
   @ApiProperty({ type: PoDocumentDto })

@@ -25,7 +25,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ProblemException, assertTotalOfLines } from '@otl/platform';
+import { ProblemException, assertTotalOfLines, pricedPurchaseOf } from '@otl/platform';
 import { inFlight, notFound, otherBody, rethrowAsProblem } from '../errors';
 import { CurrentReseller, RATE_LIMIT_HEADERS, ResellerApi } from '../keys/api-key.guard';
 import type { AuthenticatedReseller } from '../keys/key-store';
@@ -139,14 +139,7 @@ export class OrdersController {
     assertTotalOfLines(body);
     const order = {
       resellerOrderRef: body.resellerOrderRef,
-      customer: {
-        email: body.customer.email,
-        name: body.customer.name,
-        company: body.customer.company ?? null,
-      },
-      items: body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
-      currency: body.currency,
-      total: body.total,
+      ...pricedPurchaseOf(body),
     };
     const outcome = await this.orders
       .place(reseller, idempotencyKey, fingerprintOf(PLACE, order), order)

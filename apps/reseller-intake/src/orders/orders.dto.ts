@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { MONEY_PATTERN } from '@otl/contracts';
 import {
   ArePurchaseLines,
   IsCurrencyCode,
+  IsMoneyTotal,
   IsPlainText,
   IsPurchaseCustomer,
-  MONEY,
   PurchaseCustomerDto,
   PurchaseLineDto,
 } from '@otl/platform';
@@ -30,13 +30,7 @@ export class PlaceOrderDto {
   @IsCurrencyCode()
   currency!: string;
 
-  @ApiProperty({
-    example: '3397.00',
-    pattern: MONEY_PATTERN,
-    description: 'Must equal Σ quantity × unitPrice.',
-  })
-  @IsString()
-  @Matches(MONEY, { message: 'must be a decimal string like "2498.00"' })
+  @IsMoneyTotal('Must equal Σ quantity × unitPrice.')
   total!: string;
 }
 
