@@ -14,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsEmailAddress, IsPlainText } from './fields';
+import { IsCurrencyCode, IsEmailAddress, IsPlainText } from './fields';
 
 /** The contract's money: a decimal string, up to 4 decimals, no sign or grouping ("1249.00", "1000" for JPY). */
 export const MONEY = new RegExp(MONEY_PATTERN);
@@ -83,13 +83,27 @@ export const IsMoneyTotal = (description?: string) =>
     Matches(MONEY, { message: 'must be a decimal string like "2498.00"' }),
   );
 
+/**
+ * The priced part of a purchase body as the channels that take prices directly take it (po-intake,
+ * reseller-intake): the buyer, the lines, the currency and a total that must equal their sum
+ * (checked by assertTotalOfLines). A channel's body extends it with its own reference.
+ */
+export class PricedPurchaseDto {
+  @IsPurchaseCustomer()
+  customer!: PurchaseCustomerDto;
+
+  @ArePurchaseLines()
+  items!: PurchaseLineDto[];
+
+  @IsCurrencyCode()
+  currency!: string;
+
+  @IsMoneyTotal('Must equal Σ quantity × unitPrice.')
+  total!: string;
+}
+
 /** The priced purchase of a validated body, as the channels record it (an absent company is null). */
-export function pricedPurchaseOf(body: {
-  customer: PurchaseCustomerDto;
-  items: PurchaseLineDto[];
-  currency: string;
-  total: string;
-}) {
+export function pricedPurchaseOf(body: PricedPurchaseDto) {
   return {
     customer: {
       email: body.customer.email,

@@ -1,14 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsCurrencyCode,
-  IsMoneyTotal,
-  IsPlainText,
-  PurchaseCustomerDto,
-  PurchaseLineDto,
-  ArePurchaseLines,
-  IsPurchaseCustomer,
-} from '@otl/platform';
+import { IsPlainText, PricedPurchaseDto, PurchaseLineDto } from '@otl/platform';
 import { IsIn, IsObject, IsOptional, IsString, Matches, ValidateBy, ValidateNested } from 'class-validator';
 import { DOCUMENT_TYPES, MAX_BASE64_LENGTH } from './domain/document';
 import { CURSOR_PATTERN } from './purchase-order-queries';
@@ -46,24 +38,12 @@ export class PoDocumentDto {
   contentBase64!: string;
 }
 
-export class SubmitPurchaseOrderDto {
+export class SubmitPurchaseOrderDto extends PricedPurchaseDto {
   @IsPlainText(1, 100, {
     example: 'PO-2026-0042',
     description: "The buyer's purchase-order number (unique per customer, except after a rejection)",
   })
   poNumber!: string;
-
-  @IsPurchaseCustomer()
-  customer!: PurchaseCustomerDto;
-
-  @ArePurchaseLines()
-  items!: PurchaseLineDto[];
-
-  @IsCurrencyCode()
-  currency!: string;
-
-  @IsMoneyTotal('Must equal Σ quantity × unitPrice.')
-  total!: string;
 
   @ApiProperty({ type: PoDocumentDto })
   @IsObject()

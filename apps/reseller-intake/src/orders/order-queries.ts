@@ -1,22 +1,8 @@
-import type { Customer, PurchaseItem } from '@otl/contracts';
 import type { Sql } from '@otl/event-store';
-import type { ResellerOrder, ResellerOrderStatus } from './domain/reseller-order';
+import type { ResellerOrder } from './domain/reseller-order';
 
-/** An order as its reseller sees it. */
-export interface OrderView {
-  orderId: string;
-  purchaseId: string;
-  resellerOrderRef: string;
-  status: ResellerOrderStatus;
-  customer: Customer;
-  items: PurchaseItem[];
-  currency: string;
-  total: string;
-  recordedAt: string;
-  assignedAt: string | null;
-  refundedAt: string | null;
-  refundReason: string | null;
-}
+/** An order as its reseller sees it: everything but the reseller's own id. */
+export type OrderView = Omit<ResellerOrder, 'resellerId'>;
 
 export interface OrderPage {
   orders: OrderView[];
@@ -27,20 +13,8 @@ export interface OrderPage {
 export const ORDER_CURSOR_PATTERN = /^[1-9]\d{0,17}$/;
 
 export function orderView(order: ResellerOrder): OrderView {
-  return {
-    orderId: order.orderId,
-    purchaseId: order.purchaseId,
-    resellerOrderRef: order.resellerOrderRef,
-    status: order.status,
-    customer: order.customer,
-    items: order.items,
-    currency: order.currency,
-    total: order.total,
-    recordedAt: order.recordedAt,
-    assignedAt: order.assignedAt,
-    refundedAt: order.refundedAt,
-    refundReason: order.refundReason,
-  };
+  const { resellerId: _resellerId, ...view } = order;
+  return view;
 }
 
 /** The read model, always filtered by the asking reseller: another reseller's order does not exist. */

@@ -1,37 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { MONEY_PATTERN } from '@otl/contracts';
-import {
-  ArePurchaseLines,
-  IsCurrencyCode,
-  IsMoneyTotal,
-  IsPlainText,
-  IsPurchaseCustomer,
-  PurchaseCustomerDto,
-  PurchaseLineDto,
-} from '@otl/platform';
+import { IsPlainText, PricedPurchaseDto } from '@otl/platform';
 import { ORDER_STATUSES, type ResellerOrderStatus } from './domain/reseller-order';
 import { ORDER_CURSOR_PATTERN } from './order-queries';
 
-export class PlaceOrderDto {
+export class PlaceOrderDto extends PricedPurchaseDto {
   @IsPlainText(1, 100, {
     example: 'ACME-2026-000123',
     description:
       "Your own reference for the order, unique among your orders: the same ref under a new Idempotency-Key is 409 `reseller-order-ref-taken`. It becomes the purchase's externalRef.",
   })
   resellerOrderRef!: string;
-
-  @IsPurchaseCustomer()
-  customer!: PurchaseCustomerDto;
-
-  @ArePurchaseLines()
-  items!: PurchaseLineDto[];
-
-  @IsCurrencyCode()
-  currency!: string;
-
-  @IsMoneyTotal('Must equal Σ quantity × unitPrice.')
-  total!: string;
 }
 
 export class RefundDto {
