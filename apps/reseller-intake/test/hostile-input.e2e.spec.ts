@@ -10,6 +10,7 @@ import {
   startService,
   uniqueName,
   type HostileTarget,
+  callJson,
   type JsonAnswer,
   type RunningService,
   type TestDatabase,
@@ -27,28 +28,12 @@ type Order = Record<string, unknown> & {
 const resellerOrder = () => order() as unknown as Order;
 
 /** A call with the reseller's key (when given) and any other headers, e.g. a bad Idempotency-Key. */
-async function call(
+const call = (
   url: string,
   method: string,
   path: string,
   { key, body, headers = {} }: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<JsonAnswer> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    headers: response.headers,
-  };
-}
+): Promise<JsonAnswer> => callJson(url, method, path, key, body, headers);
 
 /** A malformed order: how it is made from a valid one, and the field its 400 must name. */
 interface Malformed {

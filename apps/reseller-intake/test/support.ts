@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { requireEnv, type JsonAnswer } from '@otl/testing';
+import { callJson, requireEnv, type JsonAnswer } from '@otl/testing';
 
 export const newRef = () => `R-${randomUUID().slice(0, 12)}`;
 export const newBuyer = () => `reseller.buyer.${randomUUID().slice(0, 8)}@example.com`;
@@ -31,28 +31,21 @@ export function serviceEnv(databaseUrl: string, consumerGroup: string, extra: Re
 }
 
 /** A call with the reseller's API key and, for orders, an Idempotency-Key. */
-export async function resellerCall(
+export const resellerCall = (
   url: string,
   method: 'GET' | 'POST',
   path: string,
   key: string,
   options: { body?: unknown; idempotencyKey?: string } = {},
-): Promise<JsonAnswer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-  const response = await fetch(`${url}${path}`, {
+): Promise<JsonAnswer> =>
+  callJson(
+    url,
     method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    headers: response.headers,
-  };
-}
+    path,
+    key,
+    options.body,
+    options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
+  );
 
 export const place = (url: string, key: string, body: unknown, idempotencyKey: string = randomUUID()) =>
   resellerCall(url, 'POST', '/v1/reseller/orders', key, { body, idempotencyKey });
