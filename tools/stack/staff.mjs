@@ -2,9 +2,8 @@
 // fuzz stage, the benchmarks): `account:create-staff` as built, against the account service's
 // database, the printed set-password link used at the running account service, then a sign-in.
 // Specs have the same in libs/testing (createStaffMember), which runs from source.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { repoRoot } from './bootstrap.mjs';
+import { runOperatorCommand } from './operator-command.mjs';
 
 /**
  * @param {string} url
@@ -21,32 +20,11 @@ const postJson = (url, body) =>
 export async function createStaffMember(options) {
   const { accountUrl, databaseUrl, portalUrl, role, password } = options;
   const email = options.email ?? `staff-${role}-${randomUUID().slice(0, 8)}@desk.example`;
-  const output = await new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        './tools/runtime/register-aliases.cjs',
-        'dist/out-tsc/apps/account/src/staff/create-staff.js',
-        '--email',
-        email,
-        '--role',
-        role,
-      ],
-      {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, PORTAL_URL: portalUrl },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let text = '';
-    child.stdout.on('data', (chunk) => (text += chunk));
-    child.stderr.on('data', (chunk) => (text += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`create-staff exited ${code}: ${text}`)),
-    );
-  });
+  const output = await runOperatorCommand(
+    'dist/out-tsc/apps/account/src/staff/create-staff.js',
+    ['--email', email, '--role', role],
+    { DATABASE_URL: databaseUrl, PORTAL_URL: portalUrl },
+  );
   const accountId = /Staff account ([0-9a-f-]{36})/.exec(output)?.[1];
   const link = /(https?:\/\/\S+set-password\?token=\S+)/.exec(output)?.[1];
   if (!accountId || !link) throw new Error(`create-staff printed no account or link:\n${output}`);
