@@ -373,7 +373,15 @@ describe('reseller-intake (running services, real Postgres, Kafka and SMTP catch
   }, 60_000);
 
   it('refuses a revoked key on the next request on another instance; list-keys shows it, never a secret', async () => {
-    const key = await createResellerKey(db.url, `Revoked Reseller ${randomUUID().slice(0, 6)}`);
+    const name = `Revoked Reseller ${randomUUID().slice(0, 6)}`;
+    const key = await createResellerKey(db.url, name);
+    expect(key.output).toContain(', new.');
+    // A second key for the same reseller (names compare case-insensitively): how a key is rotated.
+    const rotated = await createResellerKey(db.url, name.toUpperCase());
+    expect(rotated.resellerId).toBe(key.resellerId);
+    expect(rotated.output).not.toContain(', new.');
+    expect(rotated.output).toContain(`Reseller ${name} (`);
+    const placed = await place(a.url, key.key, order());
     expect((await resellerCall(a.url, 'GET', '/v1/reseller/orders', key.key)).status).toBe(200);
     const revoked = await resellerKeyCommand(db.url, 'revoke-key', ['--key-id', key.keyId]);
     expect(revoked.code).toBe(0);
@@ -387,6 +395,14 @@ describe('reseller-intake (running services, real Postgres, Kafka and SMTP catch
     );
     expect([refused.status, unknown.status]).toEqual([401, 401]);
     expect(refused.body).toEqual(unknown.body);
+    // The reseller's other key still works, and sees the order placed with the revoked one.
+    const seen = await resellerCall(
+      b.url,
+      'GET',
+      `/v1/reseller/orders/${placed.body.orderId as string}`,
+      rotated.key,
+    );
+    expect([seen.status, seen.body.orderId]).toEqual([200, placed.body.orderId]);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
     const listing = await resellerKeyCommand(db.url, 'list-keys');
     const line = listing.stdout.split('\n').find((row) => row.startsWith(key.keyId));

@@ -71,7 +71,7 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-const RATE_LIMIT_HEADERS = {
+export const RATE_LIMIT_HEADERS = {
   RateLimit: {
     description:
       'IETF draft RateLimit header: remaining requests (`r`) and seconds until the quota is full (`t`).',
@@ -109,5 +109,3 @@ export const CurrentReseller = createParamDecorator((_data: unknown, context: Ex
   if (!reseller) throw new Error('@CurrentReseller() on a route that ApiKeyGuard does not protect');
   return reseller;
 });
-
-export { RATE_LIMIT_HEADERS };

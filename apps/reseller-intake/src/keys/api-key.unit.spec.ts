@@ -29,12 +29,16 @@ describe('reseller API keys', () => {
       }
     }
     expect(tried).toBeGreaterThan(150);
-    // Two swapped neighbours are caught too.
-    const swapAt = key.indexOf('_', 4) + 1;
-    if (key[swapAt] !== key[swapAt + 1]) {
-      const swapped = key.slice(0, swapAt) + key[swapAt + 1] + key[swapAt] + key.slice(swapAt + 2);
+    // Two swapped neighbours in the secret are caught too (every differing pair of them).
+    const secretStart = key.indexOf('_', 4) + 1;
+    let swaps = 0;
+    for (let at = secretStart; at < key.length - 7; at += 1) {
+      if (key[at] === key[at + 1]) continue;
+      const swapped = key.slice(0, at) + key[at + 1] + key[at] + key.slice(at + 2);
       expect(parseKey(swapped)).toBeUndefined();
+      swaps += 1;
     }
+    expect(swaps).toBeGreaterThan(30);
   });
 
   it.each([
