@@ -29,6 +29,15 @@ const config: Config = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
     {
+      // The deployment artefacts (Dockerfiles, docker-compose.yml, k8s/, the AsyncAPI document), checked
+      // offline against their schemas and linters: no Postgres, Kafka or MailDev needed.
+      ...shared,
+      displayName: 'deploy',
+      testMatch: ['**/*.deploy.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/slow-timeouts.ts'],
+      slowTestThreshold: 60,
+    },
+    {
       ...shared,
       displayName: 'int',
       testMatch: ['**/*.int.spec.ts'],

@@ -10,6 +10,11 @@
  *                              `node -r ./tools/runtime/register-aliases.cjs <main>`
  * @property {string[]} topics  Kafka topics it publishes to or consumes from; each is created
  *                              together with its dead-letter topic `<topic>.dlq`
+ * @property {string[]} produces  topics its outbox forwarder publishes to
+ * @property {Record<string, string[]>} consumes  consumer group => topics it reads with that group; a
+ *                              consumer also writes the dead-letter topic of each topic it reads
+ * @property {Record<string, string>} [calls]  environment variable => name of the service whose base
+ *                              URL it holds: the HTTP calls this service makes to others
  * @property {Record<string, SecretKind>} [secrets]  local-only secrets it needs, generated once into
  *                              .data/secrets.env and passed as environment variables
  */
@@ -29,6 +34,14 @@ export const services = [
     database: 'portal',
     main: 'dist/out-tsc/apps/portal/src/main.js',
     topics: [],
+    produces: [],
+    consumes: {},
+    calls: {
+      ACCOUNT_URL: 'account',
+      LICENSE_URL: 'license',
+      TRACKING_URL: 'tracking',
+      PO_INTAKE_URL: 'po-intake',
+    },
     secrets: { PORTAL_SESSION_KEY: 'hex32' },
   },
   {
@@ -37,6 +50,8 @@ export const services = [
     database: 'store_webhook',
     main: 'dist/out-tsc/apps/store-webhook/src/main.js',
     topics: ['purchases.v1'],
+    produces: ['purchases.v1'],
+    consumes: {},
     secrets: { STORE_WEBHOOK_SECRET: 'whsec' },
   },
   {
@@ -45,6 +60,8 @@ export const services = [
     database: 'po_intake',
     main: 'dist/out-tsc/apps/po-intake/src/main.js',
     topics: ['purchases.v1'],
+    produces: ['purchases.v1'],
+    consumes: {},
   },
   {
     name: 'reseller-intake',
@@ -52,6 +69,8 @@ export const services = [
     database: 'reseller_intake',
     main: 'dist/out-tsc/apps/reseller-intake/src/main.js',
     topics: ['purchases.v1', 'accounts.v1'],
+    produces: ['purchases.v1'],
+    consumes: { 'reseller-intake.assignments': ['accounts.v1'] },
   },
   {
     name: 'account',
@@ -59,6 +78,8 @@ export const services = [
     database: 'account',
     main: 'dist/out-tsc/apps/account/src/main.js',
     topics: ['purchases.v1', 'accounts.v1'],
+    produces: ['accounts.v1'],
+    consumes: { 'account.purchases': ['purchases.v1'] },
     secrets: { ACCESS_TOKEN_SIGNING_KEY: 'ed25519' },
   },
   {
@@ -67,6 +88,8 @@ export const services = [
     database: 'license',
     main: 'dist/out-tsc/apps/license/src/main.js',
     topics: ['purchases.v1', 'accounts.v1', 'licenses.v1'],
+    produces: ['licenses.v1'],
+    consumes: { 'license.purchases': ['purchases.v1', 'accounts.v1'] },
     secrets: { LICENSE_SIGNING_KEY: 'ed25519' },
   },
   {
@@ -75,6 +98,8 @@ export const services = [
     database: 'tracking',
     main: 'dist/out-tsc/apps/tracking/src/main.js',
     topics: ['licenses.v1', 'usage.v1'],
+    produces: ['usage.v1'],
+    consumes: { 'tracking.licenses': ['licenses.v1'] },
   },
 ];
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: installs and builds when needed, starts a throwaway Postgres, Kafka and MailDev (data in a
 // fresh temporary folder, removed afterwards), creates the services' topics, then runs the unit Jest
-// project, the portal's component tests (Vitest), the int and e2e Jest projects, the browser tests
+// project, the portal's component tests (Vitest), the deploy Jest project (the Dockerfiles, compose file,
+// Kubernetes manifests and AsyncAPI document checked offline), the int and e2e Jest projects, the browser tests
 // (Playwright driving Debian's Chromium against the running services), then fuzzes every service's
 // HTTP API with schemathesis (fuzz.mjs). The last line is always `N passed, N failed`; the exit code is
 // non-zero when anything failed or no test ran at all.
 //
-//   npm test -- unit            only some kinds (unit, component, int, e2e, browser, fuzz; all by default)
+//   npm test -- unit            only some kinds (unit, component, deploy, int, e2e, browser, fuzz; all by
+//                               default)
 //   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
 //
 // Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test;
@@ -26,9 +28,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
 
-const KINDS = ['unit', 'component', 'int', 'e2e', 'browser', 'fuzz'];
+const KINDS = ['unit', 'component', 'deploy', 'int', 'e2e', 'browser', 'fuzz'];
 /** Kinds that need no Postgres, Kafka or MailDev. */
-const WITHOUT_INFRA = new Set(['unit', 'component']);
+const WITHOUT_INFRA = new Set(['unit', 'component', 'deploy']);
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
 const PORTS = { postgres: 55433, kafka: 19092, kafkaController: 19093, smtp: 11025, web: 11080 };

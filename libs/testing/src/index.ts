@@ -13,3 +13,4 @@ export * from './platform';
 export * from './staff';
 export * from './http';
 export * from './reseller-keys';
+export * from './stack-services';
