@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { ContractViolationError, isPublicEventType, validateEventData } from '@otl/contracts';
+import { traceMetadata } from '@otl/platform';
 import { ConcurrencyError, EventStoreUsageError } from './errors';
 import { advisoryKey, type Sql } from './sql';
 
@@ -9,6 +10,9 @@ export interface EventMetadata {
   subject?: string;
   correlationId?: string;
   causationId?: string;
+  /** W3C Trace Context of the span that appended it (only while tracing is on). */
+  traceparent?: string;
+  tracestate?: string;
   [key: string]: unknown;
 }
 
@@ -270,7 +274,8 @@ export class EventTransaction implements Sql {
       type: event.type,
       schemaVersion: event.schemaVersion ?? 1,
       data: event.data,
-      metadata: event.metadata ?? {},
+      // The trace of the request or record that appends it, unless the caller names one itself.
+      metadata: { ...traceMetadata(), ...event.metadata },
     }));
     return {
       text: `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)

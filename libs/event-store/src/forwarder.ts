@@ -1,4 +1,6 @@
 import type { Producer, IHeaders } from 'kafkajs';
+import type { Span } from '@opentelemetry/api';
+import { carrierOf, endSpan, SpanKind, startSpan, tracingEnabled } from '@otl/platform';
 import type { Pool, PoolClient } from 'pg';
 import type { StoredEvent } from './event-store';
 import { checkpointOf, hasEventsAfter, loadCheckpoint, readGlobalLog, saveCheckpoint } from './global-log';
@@ -216,15 +218,52 @@ export class Forwarder {
       byTopic.set(record.topic, records);
     }
     const count = [...byTopic.values()].reduce((sum, records) => sum + records.length, 0);
+    const spans = publishSpans(this.options.name, byTopic);
     if (count > 0) {
-      await this.options.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, records]) => ({
-          topic,
-          messages: records.map(({ key, value, headers }) => ({ key, value, headers })),
-        })),
-      });
+      try {
+        await this.options.producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, records]) => ({
+            topic,
+            messages: records.map(({ key, value, headers }) => ({ key, value, headers })),
+          })),
+        });
+      } catch (error) {
+        for (const span of spans) endSpan(span, error);
+        throw error;
+      }
     }
+    for (const span of spans) endSpan(span);
     this.options.onPublished?.(batch, count);
   }
+}
+
+/**
+ * With tracing on, a PRODUCER span per traced record, child of the span that appended its event; the
+ * record then carries this span as its `traceparent`, so the consumer's span follows the publish.
+ */
+function publishSpans(forwarder: string, byTopic: Map<string, KafkaRecord[]>): Span[] {
+  if (!tracingEnabled()) return [];
+  const spans: Span[] = [];
+  for (const [topic, records] of byTopic) {
+    for (const record of records) {
+      if (!record.headers?.['traceparent']) continue;
+      const started = startSpan(`send ${topic}`, {
+        kind: SpanKind.PRODUCER,
+        parent: record.headers,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          'messaging.kafka.message.key': record.key,
+          'messaging.message.id': String(record.headers['ce-id'] ?? ''),
+          'otl.forwarder': forwarder,
+        },
+      });
+      if (!started) continue;
+      record.headers = { ...record.headers, ...carrierOf(started.context) };
+      spans.push(started.span);
+    }
+  }
+  return spans;
 }

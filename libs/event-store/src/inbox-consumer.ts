@@ -1,5 +1,13 @@
 import { dlqTopicOf } from '@otl/contracts';
-import { withCorrelationId } from '@otl/platform';
+import type { Span } from '@opentelemetry/api';
+import {
+  endSpan,
+  SpanKind,
+  startSpan,
+  tracingEnabled,
+  withCorrelationId,
+  withSpanContext,
+} from '@otl/platform';
 import { KAFKA_CORRELATION_HEADER } from './public-events';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { EventStore, EventTransaction, Statement } from './event-store';
@@ -255,6 +263,7 @@ export class InboxConsumer<E> {
     return this.options.store.transaction({ lockStreams, prefetch: true, alsoRead: [seen] }, async (tx) => {
       const applied = new Set((tx.alsoRead[0] ?? []).map((row) => String(row['event_id'])));
       const outcomes: Exclude<InboxOutcome, 'dead-lettered'>[] = [];
+      const spans: Span[] = [];
       const statements: (Statement | null)[] = [];
       const rows: unknown[][] = [];
       for (const { message, id, type } of records) {
@@ -269,9 +278,16 @@ export class InboxConsumer<E> {
           continue;
         }
         const correlationId = message.headers[KAFKA_CORRELATION_HEADER]?.toString();
-        const effect = await withCorrelationId(correlationId, () =>
-          this.options.handle(message.event, tx, message),
-        );
+        // With tracing on, a CONSUMER span per record, child of the record's `traceparent`; the
+        // events the handler appends carry it on.
+        const started = this.processSpan(message, id, type);
+        if (started) spans.push(started.span);
+        const effect = await withSpanContext(started, () =>
+          withCorrelationId(correlationId, () => this.options.handle(message.event, tx, message)),
+        ).catch((error: unknown) => {
+          for (const span of spans.splice(0)) endSpan(span, error);
+          throw error;
+        });
         statements.push(...(effect ?? []));
         outcomes.push('applied');
       }
@@ -283,8 +299,32 @@ export class InboxConsumer<E> {
           params: [JSON.stringify(rows)],
         });
       }
-      await tx.commitWith(statements);
+      try {
+        await tx.commitWith(statements);
+      } catch (error) {
+        for (const span of spans.splice(0)) endSpan(span, error);
+        throw error;
+      }
+      for (const span of spans.splice(0)) endSpan(span);
       return outcomes;
+    });
+  }
+
+  private processSpan(message: InboxMessage<E>, eventId: string, type: string) {
+    if (!tracingEnabled()) return undefined;
+    return startSpan(`process ${message.topic}`, {
+      kind: SpanKind.CONSUMER,
+      parent: message.headers,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': message.topic,
+        'messaging.consumer.group.name': this.options.name,
+        'messaging.destination.partition.id': String(message.partition),
+        'messaging.kafka.offset': Number(message.offset),
+        'messaging.message.id': eventId,
+        'cloudevents.event_type': type,
+      },
     });
   }
 

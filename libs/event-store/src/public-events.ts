@@ -28,6 +28,11 @@ export function publicEventRouter(source: string) {
     const headers: Record<string, string> = { 'ce-id': event.eventId, 'ce-type': event.type };
     if (typeof event.metadata.correlationId === 'string')
       headers[KAFKA_CORRELATION_HEADER] = event.metadata.correlationId;
+    // The trace goes on with the record (the forwarder makes it its publish span when tracing is on).
+    for (const name of ['traceparent', 'tracestate'] as const) {
+      const value = event.metadata[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
     return { topic: topicOf[event.type], key: subject, value: JSON.stringify(cloudEvent), headers };
   };
 }

@@ -11,6 +11,7 @@ import { frameworkErrorAsProblem, refuseLongUrls } from './framework-errors';
 import { DEFAULT_JSON_LIMITS, parseJsonBody, type JsonLimits } from './json-body';
 import { enterCorrelationId, PinoNestLogger } from './logging';
 import { instrumentHttp } from './metrics';
+import { endRequestSpan, startRequestSpan } from './request-spans';
 import { completeOpenApi } from './openapi';
 import { ProblemDetailsFilter, ProblemException, type UnavailableErrors } from './problem';
 import { RouteTable } from './routes';
@@ -86,9 +87,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
-    enterCorrelationId(request.id);
+    enterCorrelationId(request.id, startRequestSpan(request)?.context);
     void reply.header(CORRELATION_HEADER, request.id);
   });
+  fastify.addHook('onResponse', async (request, reply) => endRequestSpan(request, reply.statusCode));
+  fastify.addHook('onRequestAbort', async (request) => endRequestSpan(request, undefined));
   fastify.addHook('onRequest', refuseLongUrls);
   instrumentHttp(fastify, options.metrics);
   options.configureServer?.(fastify);

@@ -17,3 +17,4 @@ export * from './openapi';
 export * from './routes';
 export * from './framework-errors';
 export * from './service-providers';
+export * from './tracing';

@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
+import { isSpanContextValid, trace, type Context } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
 interface RequestContext {
-  correlationId: string;
+  correlationId?: string;
+  /** OpenTelemetry's active context (tracing.ts keeps it here, beside the correlation id). */
+  trace?: Context;
 }
 
 const context = new AsyncLocalStorage<RequestContext>();
@@ -15,13 +18,29 @@ export function currentCorrelationId(): string | undefined {
   return context.getStore()?.correlationId;
 }
 
-export function enterCorrelationId(correlationId: string): void {
-  context.enterWith({ correlationId });
+/** Enters a request's context for the rest of its handling (a Fastify hook has no callback to wrap). */
+export function enterCorrelationId(correlationId: string, trace?: Context): void {
+  context.enterWith(trace ? { correlationId, trace } : { correlationId });
 }
 
-/** Runs `work` (and everything it starts) inside a correlation id; none leaves it as it was outside. */
+/**
+ * Runs `work` (and everything it starts) inside a correlation id (none: without one); the trace
+ * context in force stays, and nothing leaves it as it was outside.
+ */
 export function withCorrelationId<T>(correlationId: string | undefined, work: () => T): T {
-  return correlationId === undefined ? context.exit(work) : context.run({ correlationId }, work);
+  const trace = context.getStore()?.trace;
+  if (correlationId === undefined) return trace ? context.run({ trace }, work) : context.exit(work);
+  return context.run(trace ? { correlationId, trace } : { correlationId }, work);
+}
+
+/** The context in force (tracing.ts reads OpenTelemetry's active context from it). */
+export function activeRequestContext(): Readonly<RequestContext> | undefined {
+  return context.getStore();
+}
+
+/** Runs `work` inside the given context (tracing.ts enters OpenTelemetry contexts with it). */
+export function runInRequestContext<T>(requestContext: RequestContext, work: () => T): T {
+  return context.run(requestContext, work);
 }
 
 /** Structured JSON logs; every line carries the correlation id of the work in progress. */
@@ -32,8 +51,16 @@ export function createLogger(service: string, level: string): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => {
-      const correlationId = currentCorrelationId();
-      return correlationId ? { correlationId } : {};
+      const store = context.getStore();
+      const fields: Record<string, string> = {};
+      if (store?.correlationId) fields['correlationId'] = store.correlationId;
+      // With tracing on, log lines name the trace and span they were written in.
+      const span = store?.trace && trace.getSpan(store.trace)?.spanContext();
+      if (span && isSpanContextValid(span)) {
+        fields['traceId'] = span.traceId;
+        fields['spanId'] = span.spanId;
+      }
+      return fields;
     },
     redact: {
       paths: [

@@ -1,4 +1,10 @@
-import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -6,6 +12,7 @@ import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
 import { ConfigError, type HttpServiceConfig } from './config';
 import { createLogger } from './logging';
 import { createMetricsRegistry } from './metrics';
+import { startTracing, stopTracing } from './tracing';
 import type { UnavailableErrors } from './problem';
 
 export interface ServiceMainOptions<C extends HttpServiceConfig> extends Omit<
@@ -37,8 +44,10 @@ export function runService<C extends HttpServiceConfig>(options: ServiceMainOpti
   const { name, loadConfig, prepare, connect, trustProxy, unavailable, configureServer, ...app } = options;
   const main = async () => {
     let config: C;
+    let tracing: boolean;
     try {
       config = loadConfig();
+      tracing = startTracing(name);
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`${name}: ${error.message}\n`);
@@ -48,10 +57,11 @@ export function runService<C extends HttpServiceConfig>(options: ServiceMainOpti
     }
     const logger = createLogger(name, config.logLevel);
     const metrics = createMetricsRegistry(name);
+    if (tracing) logger.info('exporting traces over OTLP');
     const module = await prepare(config, logger, metrics);
     const nest = await createServiceApp({
       ...app,
-      module,
+      module: tracing ? { module: TracedService, imports: [module] } : module,
       logger,
       metrics,
       trustProxy: trustProxy?.(config),
@@ -68,4 +78,12 @@ export function runService<C extends HttpServiceConfig>(options: ServiceMainOpti
     );
     process.exit(1);
   });
+}
+
+/** Wraps a traced service's root module: exports the last spans once everything else has shut down. */
+@Module({})
+class TracedService implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
+  }
 }

@@ -14,3 +14,4 @@ export * from './staff';
 export * from './http';
 export * from './reseller-keys';
 export * from './stack-services';
+export * from './otlp-receiver';

@@ -1,4 +1,12 @@
-import { ProblemException, type ProblemDetails } from '@otl/platform';
+import type { Span } from '@opentelemetry/api';
+import {
+  carrierOf,
+  endSpan,
+  ProblemException,
+  SpanKind,
+  startSpan,
+  type ProblemDetails,
+} from '@otl/platform';
 
 export type UpstreamName = 'account' | 'license' | 'tracking' | 'po-intake';
 
@@ -69,6 +77,25 @@ export class Upstream {
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.clientIp) headers['x-forwarded-for'] = request.clientIp;
     if (request.correlationId) headers['x-correlation-id'] = request.correlationId;
+    // With tracing on, a CLIENT span for the call; the service's span continues it.
+    const span = startSpan(`${request.method} ${this.name}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method,
+        'server.address': this.baseUrl,
+        'url.path': request.path,
+      },
+    });
+    Object.assign(headers, span ? carrierOf(span.context) : {});
+    try {
+      return await this.send(request, headers, span?.span);
+    } catch (error) {
+      endSpan(span?.span, error);
+      throw error;
+    }
+  }
+
+  private async send(request: UpstreamRequest, headers: Record<string, string>, span: Span | undefined) {
     try {
       const response = await fetch(`${this.baseUrl}${request.path}`, {
         method: request.method,
@@ -81,6 +108,8 @@ export class Upstream {
       if (response.status >= 500) {
         throw new UpstreamUnavailable(this.name, new Error(`${this.name} answered ${response.status}`));
       }
+      span?.setAttribute('http.response.status_code', response.status);
+      endSpan(span);
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
       if (error instanceof UpstreamUnavailable) throw error;

@@ -14,7 +14,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { isTransientDatabaseError } from '@otl/event-store';
-import { CLOCK, ProblemException, SERVICE_CONFIG, badRequest, type Clock } from '@otl/platform';
+import {
+  CLOCK,
+  ProblemException,
+  SERVICE_CONFIG,
+  badRequest,
+  traceMetadata,
+  type Clock,
+} from '@otl/platform';
 import type { StoreWebhookConfig } from '../config';
 import { WebhookMetrics } from './webhook-metrics';
 import { parseStoreWebhook } from './parse';
@@ -167,6 +174,7 @@ export class StoreWebhookController {
         body: body.toString('utf8'),
         payload,
         correlationId: String(request.id),
+        trace: traceMetadata(),
       });
       this.metrics.accepted(outcome);
       return answer;

@@ -6,7 +6,7 @@ import {
   type Statement,
   type StoredEvent,
 } from '@otl/event-store';
-import { CLOCK, type Clock } from '@otl/platform';
+import { CLOCK, type Clock, type TraceCarrier } from '@otl/platform';
 import { purchaseIdForStoreOrder, purchaseStream } from '../purchases/domain/ids';
 import {
   decide,
@@ -40,6 +40,8 @@ export interface VerifiedDelivery {
   body: string;
   payload: StoreWebhookPayload;
   correlationId: string;
+  /** The request's trace (empty with tracing off): deliveries are appended in batches, outside it. */
+  trace?: TraceCarrier;
 }
 
 /** A purchase stream as read at BEGIN, with what this batch decides on top of it. */
@@ -202,6 +204,7 @@ export class StoreWebhookService {
                 subject: event.data.purchaseId,
                 correlationId: delivery.correlationId,
                 webhookId: delivery.webhookId,
+                ...delivery.trace,
               },
             })),
           ),
