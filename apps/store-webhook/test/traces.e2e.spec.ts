@@ -205,6 +205,30 @@ describe('traces across store-webhook, account and license', () => {
     expect(itemised.length).toBeGreaterThan(0);
   });
 
+  it('exports the spans still buffered when the service is stopped', async () => {
+    const db = await createTestDatabase('traces_flush');
+    dbs.push(db);
+    // Batches every minute: only the flush on SIGTERM can deliver within the spec.
+    const lazy = await startService('store-webhook', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+      STORE_WEBHOOK_SECRET: secret,
+    });
+    const traceId = randomBytes(16).toString('hex');
+    try {
+      await order(lazy.url, `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // (account, consuming the purchase, exports its own spans meanwhile.)
+      expect(receiver.trace(traceId).filter((span) => span.service === 'store-webhook')).toEqual([]);
+    } finally {
+      // Nest ends by re-raising the SIGTERM once it has shut down (exit code null: by signal).
+      await lazy.stop();
+    }
+    expect(receiver.trace(traceId).map((span) => span.name)).toContain('POST /v1/webhooks/store');
+  });
+
   it('records and exports nothing when no collector is configured, and still takes the purchase', async () => {
     const traceId = randomBytes(16).toString('hex');
     const purchaseId = await order(untracedStoreUrl, `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
