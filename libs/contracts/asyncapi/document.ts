@@ -246,7 +246,7 @@ function dlqChannel(facts: PlatformFacts, topic: string): [string, JsonObject] {
             : '(no platform consumer reads this topic yet; the topic exists for those that will) ') +
           'parks a record it could not process, so that the record never blocks its partition: at once for a ' +
           'value that is not a CloudEvent or whose data breaks the schema of a type the consumer handles, ' +
-          'and after bounded retries (5 attempts) for a record whose handler keeps failing. A database ' +
+          `and after bounded retries (${facts.inboxMaxAttempts} attempts) for a record whose handler keeps failing. A database ` +
           'outage is waited out, never dead-lettered; a type the consumer does not handle is skipped.',
         'The record keeps the original key, value and headers; the `dlq-*` headers say who parked it, ' +
           'from where and why. Nothing in the platform reads this topic: it is for operators to inspect. ' +
@@ -419,6 +419,11 @@ function eventMessage(facts: PlatformFacts, type: PublicEventType): JsonObject {
   );
   if (senders.length === 0) throw new Error(`no service emits ${type}`);
   const source = `/${senders[0]}`;
+  // The key is the subject field's value, so it has that field's schema (a UUID today).
+  const properties = eventDataSchemas[type].properties as Record<string, JsonObject>;
+  const { type: keyType, format: keyFormat } = properties[subjectField] ?? {};
+  if (keyType !== 'string') throw new Error(`${type}.${subjectField}: the subject must be a string`);
+  const keySchema: JsonObject = { type: keyType, ...(keyFormat === undefined ? {} : { format: keyFormat }) };
   const example = toCloudEvent({
     id: exampleId(type),
     source,
@@ -444,7 +449,7 @@ function eventMessage(facts: PlatformFacts, type: PublicEventType): JsonObject {
         {
           properties: {
             type: { type: 'string', const: type },
-            subject: { type: 'string', format: 'uuid', description: `Equals \`data.${subjectField}\`.` },
+            subject: { ...keySchema, description: `Equals \`data.${subjectField}\`.` },
             data: schemaRef(type),
           },
         },
@@ -456,8 +461,7 @@ function eventMessage(facts: PlatformFacts, type: PublicEventType): JsonObject {
     },
     bindings: kafka({
       key: {
-        type: 'string',
-        format: 'uuid',
+        ...keySchema,
         description: `The ${subjectField} (the CloudEvent subject): all events of one ${subjectField.replace(/Id$/, '')} share a partition.`,
       },
     }),

@@ -21,6 +21,8 @@ export interface PlatformFacts {
   version: string;
   /** `KAFKA_PARTITIONS` default (libs/platform/src/config.ts): partitions of topics a service creates. */
   defaultPartitions: number;
+  /** Default attempts of a failing record before the inbox consumer dead-letters it. */
+  inboxMaxAttempts: number;
   services: ServiceFacts[];
 }
 
@@ -36,9 +38,13 @@ export function readPlatformFacts(root = repoRoot): PlatformFacts {
   const platformConfig = readFileSync(join(root, 'libs/platform/src/config.ts'), 'utf8');
   const partitions = /env\.int\('KAFKA_PARTITIONS',\s*\{\s*default:\s*(\d+)/.exec(platformConfig);
   if (!partitions?.[1]) throw new Error('libs/platform/src/config.ts: no KAFKA_PARTITIONS default found');
+  const inbox = readFileSync(join(root, 'libs/event-store/src/inbox-consumer.ts'), 'utf8');
+  const attempts = /this\.options\.maxAttempts \?\? (\d+)/.exec(inbox);
+  if (!attempts?.[1]) throw new Error('libs/event-store/src/inbox-consumer.ts: no maxAttempts default found');
   return {
     version: packageJson.version,
     defaultPartitions: Number(partitions[1]),
+    inboxMaxAttempts: Number(attempts[1]),
     services: stackServices(root).map((service) => ({
       ...service,
       ...eventTypesIn(join(root, 'apps', service.name, 'src')),
