@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { toCloudEvent } from '../src/cloud-event';
+import type { Channel } from '../src/events/purchase-recorded.v1';
 import { eventExamples } from '../src/examples';
 import { schemaFiles } from '../src/schema-files';
 import {
@@ -48,6 +49,13 @@ const timeFieldOf: { readonly [T in PublicEventType]: keyof EventDataOf<T> & str
   'license.activated.v1': 'activatedAt',
   'license.revoked.v1': 'revokedAt',
   'usage.recorded.v1': 'at',
+};
+
+/** The service that records purchases of each sales channel (for the examples' CloudEvent source). */
+const senderOfChannel: { readonly [C in Channel]: string } = {
+  store: 'store-webhook',
+  'purchase-order': 'po-intake',
+  reseller: 'reseller-intake',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -111,7 +119,13 @@ export function asyncApiYaml(facts: PlatformFacts): string {
     '# fails while this file differs from a fresh generation).\n';
   return (
     header +
-    stringify(asyncApiDocument(facts), { lineWidth: 0, aliasDuplicateObjects: false, singleQuote: true })
+    stringify(asyncApiDocument(facts), {
+      lineWidth: 0,
+      aliasDuplicateObjects: false,
+      singleQuote: true,
+      // Quote what a YAML 1.1 reader (js-yaml, PyYAML) would take for a timestamp, number or boolean.
+      version: '1.1',
+    })
   );
 }
 
@@ -418,7 +432,10 @@ function eventMessage(facts: PlatformFacts, type: PublicEventType): JsonObject {
     ({ topics, handles }) => topics.includes(topic) && handles.includes(type),
   );
   if (senders.length === 0) throw new Error(`no service emits ${type}`);
-  const source = `/${senders[0]}`;
+  // An example from a sales channel comes from that channel's service when it sends the type.
+  const channel = (data as { channel?: Channel }).channel;
+  const ofChannel = channel === undefined ? undefined : senderOfChannel[channel];
+  const source = `/${ofChannel !== undefined && senders.includes(ofChannel) ? ofChannel : senders[0]}`;
   // The key is the subject field's value, so it has that field's schema (a UUID today).
   const properties = eventDataSchemas[type].properties as Record<string, JsonObject>;
   const { type: keyType, format: keyFormat } = properties[subjectField] ?? {};
