@@ -67,6 +67,11 @@ describe('the container images', () => {
     expect(postgres.image).toMatch(new RegExp(`^postgres:${embeddedMajor}\\.`));
     expect(maildev.image).toBe(`maildev/maildev:${packageVersion('maildev')}`);
   });
+
+  it('are the ones docs/testing.md names', () => {
+    const docs = readFileSync(join(repoRoot, 'docs/testing.md'), 'utf8');
+    for (const image of Object.values(images)) expect(docs).toContain(`\`${image}\``);
+  });
 });
 
 describe('the Postgres container', () => {
