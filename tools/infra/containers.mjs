@@ -130,9 +130,13 @@ export function containerDefinitions({ partitions }) {
     },
     maildev: {
       image: IMAGES.maildev,
+      // Bound to IPv4 explicitly: MailDev's default SMTP address is ::, which a container without IPv6
+      // may not have.
       env: {
         MAILDEV_SMTP_PORT: String(CONTAINER_PORTS.smtp),
+        MAILDEV_IP: '0.0.0.0',
         MAILDEV_WEB_PORT: String(CONTAINER_PORTS.web),
+        MAILDEV_WEB_IP: '0.0.0.0',
       },
       exposedPorts: [CONTAINER_PORTS.smtp, CONTAINER_PORTS.web],
       wait: [{ type: 'http', path: '/api/healthz', port: CONTAINER_PORTS.web }, { type: 'listening-ports' }],

@@ -216,7 +216,15 @@ describe('the Kafka container', () => {
 describe('the MailDev container', () => {
   it('exposes SMTP and the web API, and waits for the health endpoint the installed MailDev serves', () => {
     expect(maildev.exposedPorts).toEqual([1025, 1080]);
-    expect(maildev.env).toEqual({ MAILDEV_SMTP_PORT: '1025', MAILDEV_WEB_PORT: '1080' });
+    expect(maildev.env).toEqual({
+      MAILDEV_SMTP_PORT: '1025',
+      MAILDEV_IP: '0.0.0.0',
+      MAILDEV_WEB_PORT: '1080',
+      MAILDEV_WEB_IP: '0.0.0.0',
+    });
+    // The names the installed MailDev reads its settings from.
+    const envNames = readFileSync(join(repoRoot, 'node_modules/maildev/dist/config/env.js'), 'utf8');
+    for (const name of Object.keys(maildev.env)) expect(envNames).toContain(`${name}:`);
     expect(maildev.wait).toContainEqual({ type: 'http', path: '/api/healthz', port: 1080 });
     const healthcheck = readFileSync(join(repoRoot, 'node_modules/maildev/dist/bin/healthcheck.js'), 'utf8');
     expect(healthcheck).toContain('/api/healthz');
