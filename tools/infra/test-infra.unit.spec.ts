@@ -2,7 +2,7 @@
 // get from either. tools/infra/*.mjs are ES modules and Jest runs specs as CommonJS: a child Node
 // evaluates them and prints JSON.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@otl/testing';
@@ -98,6 +98,10 @@ describe('the variables the specs get, from either infrastructure', () => {
 
 describe('npm test with TEST_INFRA set', () => {
   const runTest = (env: Record<string, string>, kinds: string[]) => {
+    // test.mjs runs `npm ci` first when node_modules looks older than the lock file; a spec must not.
+    const lock = statSync(join(repoRoot, 'package-lock.json')).mtimeMs;
+    const installed = statSync(join(repoRoot, 'node_modules', '.package-lock.json')).mtimeMs;
+    if (installed < lock) throw new Error('node_modules is older than package-lock.json: run npm ci first');
     const home = mkdtempSync(join(tmpdir(), 'otl-test-infra-'));
     try {
       const started = Date.now();
