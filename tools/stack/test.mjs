@@ -10,6 +10,9 @@
 //   npm test -- unit            only some kinds (unit, component, deploy, int, e2e, browser, fuzz; all by
 //                               default)
 //   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
+//   TEST_INFRA=containers npm test
+//                               Postgres, Kafka and MailDev in Docker containers (testcontainers) instead of
+//                               local processes; needs a Docker engine (docs/testing.md). Default: local
 //
 // Specs get TEST_PG_ADMIN_URL (superuser URL), KAFKA_BROKERS, SMTP_URL, MAILDEV_API_URL, NODE_ENV=test;
 // browser specs also CHROMIUM_PATH and TEST_ARTIFACTS_DIR (screenshots, kept under .data/test-artifacts).
@@ -27,6 +30,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
+import { infraChoice, specEnv } from '../infra/test-infra.mjs';
 
 const KINDS = ['unit', 'component', 'deploy', 'int', 'e2e', 'browser', 'fuzz'];
 /** Kinds that need no Postgres, Kafka or MailDev. */
@@ -42,6 +46,15 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const kinds = requested.length > 0 ? KINDS.filter((kind) => requested.includes(kind)) : KINDS;
+/** @type {import('../infra/test-infra.mjs').InfraChoice} */
+let infraSource;
+try {
+  infraSource = infraChoice(process.env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+}
+const needsInfra = kinds.some((kind) => !WITHOUT_INFRA.has(kind));
 const keepInfra = process.env.TEST_KEEP_INFRA === '1';
 const log = logger('test');
 
@@ -73,6 +86,26 @@ try {
   await ensureInstalled();
 } catch (error) {
   finish(`${error instanceof Error ? error.message : error}`, 1);
+}
+// TEST_INFRA=containers: find the Docker engine before building anything, so that a machine without
+// one hears it at once. Counted as a failure; kinds that need no infrastructure still run.
+/** @type {typeof import('../infra/containers.mjs') | undefined} */
+let containers;
+if (infraSource === 'containers' && needsInfra && !interrupted) {
+  section('Docker engine (TEST_INFRA=containers)');
+  const candidate = await import('../infra/containers.mjs');
+  try {
+    await candidate.connectToEngine();
+    containers = candidate;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (kinds.every((kind) => !WITHOUT_INFRA.has(kind))) finish(message, 1);
+    failed += 1;
+    report.push(
+      paint('red', 'infrastructure: no Docker engine for TEST_INFRA=containers (counted as 1 failure)'),
+    );
+    console.error(paint(['red', 'bold'], `!!! ${message}`));
+  }
 }
 if (!(await build())) {
   failed += 1;
@@ -118,26 +151,23 @@ writeFileSync(join(runsDir, `${process.pid}.json`), JSON.stringify({ workDir }))
 let infra;
 /** @type {Record<string, string>} */
 let testEnv = {};
-if (kinds.some((kind) => !WITHOUT_INFRA.has(kind)) && !interrupted) {
-  section('Test infrastructure');
+if (needsInfra && (infraSource === 'local' || containers) && !interrupted) {
+  section(containers ? 'Test infrastructure (containers)' : 'Test infrastructure');
   const started = Date.now();
   try {
-    infra = await startInfra({
-      dataDir: workDir,
-      postgresPort: await portFor(PORTS.postgres),
-      kafkaPort: await portFor(PORTS.kafka),
-      kafkaControllerPort: await portFor(PORTS.kafkaController),
-      partitions: 3,
-      smtpPort: await portFor(PORTS.smtp),
-      webPort: await portFor(PORTS.web),
-    });
+    infra = containers
+      ? await containers.startContainers({ partitions: 3, log: logger('containers') })
+      : await startInfra({
+          dataDir: workDir,
+          postgresPort: await portFor(PORTS.postgres),
+          kafkaPort: await portFor(PORTS.kafka),
+          kafkaControllerPort: await portFor(PORTS.kafkaController),
+          partitions: 3,
+          smtpPort: await portFor(PORTS.smtp),
+          webPort: await portFor(PORTS.web),
+        });
     await ensureTopics(infra.brokers, allTopics(), 3);
-    testEnv = {
-      TEST_PG_ADMIN_URL: infra.adminUrl,
-      KAFKA_BROKERS: infra.brokers,
-      SMTP_URL: infra.smtpUrl,
-      MAILDEV_API_URL: infra.maildevUrl,
-    };
+    testEnv = specEnv(infra);
     log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
     for (const [name, value] of Object.entries(testEnv)) log(`  ${name}=${value}`);
   } catch (error) {
