@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the images leave out of `npm ci --omit=dev`'s node_modules, computed from package-lock.json.
 // The Dockerfile runs it in its dependency stage; the deploy checks use the same functions to estimate
-// the image sizes without a Docker engine.
+// the image sizes without a Docker engine (tools/deploy/docker-stage.mjs).
 //
 //   node tools/deploy/docker-prune.mjs --apply [--image app|lts] [--libc musl|glibc]
 //   node tools/deploy/docker-prune.mjs          lists what would go, deletes nothing
