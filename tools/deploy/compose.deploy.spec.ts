@@ -1,14 +1,14 @@
 // docker-compose.yml, checked offline: against the Compose Specification schema, and against
 // tools/stack/services.mjs (every service, its port, database, secrets and calls; the topics; the
 // databases). No Docker engine is needed or used.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { repoRoot, stackServices, type StackService } from '@otl/testing';
-import { composeSpecSchema } from './compose-tools';
+import { COMPOSE_GO_VERSION, composeCheck, composeSpecSchema } from './compose-tools';
 
 interface ComposeService {
   image?: string;
@@ -97,6 +97,62 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
     const broken = loadCompose();
     mutate(broken);
     expect(validate(broken)).toBe(false);
+  });
+});
+
+describe('docker-compose.yml loaded by compose-go, as Docker Compose loads it', () => {
+  const load = (file: string, envFile: string, ...profiles: string[]) =>
+    spawnSync(composeCheck(), [file, envFile, ...profiles], { cwd: repoRoot, encoding: 'utf8' });
+  let envFile: string;
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    generatedEnv(dir);
+    envFile = join(dir, '.env');
+  });
+
+  it('builds against the compose-go the schema comes from', () => {
+    const goMod = readFileSync(join(repoRoot, 'tools/deploy/compose-check/go.mod'), 'utf8');
+    expect(goMod).toContain(`github.com/compose-spec/compose-go/v2 ${COMPOSE_GO_VERSION}`);
+  });
+
+  it('loads, with the lts profile too, every variable filled in from .env', () => {
+    for (const profiles of [[], ['lts']]) {
+      const result = load('docker-compose.yml', envFile, ...profiles);
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      const project = JSON.parse(result.stdout) as { services: Record<string, ComposeService> };
+      const expected = [
+        ...INFRA,
+        ...services.map((service) => service.name),
+        ...(profiles.length ? OPTIONAL : []),
+      ];
+      expect(Object.keys(project.services).sort()).toEqual(expected.sort());
+      expect(result.stdout).not.toContain('${');
+    }
+  });
+
+  it('refuses to start without the secrets, saying how to make them', () => {
+    const empty = join(mkdtempSync(join(tmpdir(), 'compose-env-')), '.env');
+    writeFileSync(empty, '');
+    const result = load('docker-compose.yml', empty);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'required variable POSTGRES_PASSWORD is missing a value: run npm run compose:env',
+    );
+  });
+
+  it('catches what the schema cannot: depends_on naming a service that does not exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-bad-'));
+    const file = join(dir, 'docker-compose.yml');
+    writeFileSync(
+      file,
+      composeText.replace(
+        '      maildev:\n        condition: service_healthy',
+        '      mailhog:\n        condition: service_healthy',
+      ),
+    );
+    const result = load(file, envFile);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('service "account" depends on undefined service "mailhog"');
   });
 });
 

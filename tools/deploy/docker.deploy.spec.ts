@@ -191,6 +191,12 @@ describe('tools/runtime/serve.cjs, the entry point', () => {
       expect([main, existsSync(join(repoRoot, main))]).toEqual([main, true]);
   });
 
+  it("runs a service's operator command, passing its arguments on", () => {
+    const result = serve('account', 'staff/create-staff.js', '--no-such-option');
+    expect(result.stderr).toContain("Unknown option '--no-such-option'");
+    expect(result.stderr).not.toContain('serve:');
+  });
+
   it.each([
     [['billing'], /unknown service "billing"; this image runs one of: portal, .*tracking/],
     [[], /name the service to run, one of: /],
