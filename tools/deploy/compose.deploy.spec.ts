@@ -2,13 +2,18 @@
 // tools/stack/services.mjs (every service, its port, database, secrets and calls; the topics; the
 // databases). No Docker engine is needed or used.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { repoRoot, stackServices, type StackService } from '@otl/testing';
 import { COMPOSE_GO_VERSION, composeCheck, composeSpecSchema } from './compose-tools';
+
+/** Scratch folders of this file, removed when it is done. */
+const scratch = mkdtempSync(join(tmpdir(), 'otl-deploy-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const tempDir = (prefix: string): string => mkdtempSync(join(scratch, prefix));
 
 interface ComposeService {
   image?: string;
@@ -67,7 +72,7 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
   });
 
   it('is still valid once every variable is filled in from a .env compose:env writes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    const dir = tempDir('compose-env-');
     const env = generatedEnv(dir);
     const filled = loadCompose(interpolate(composeText, env));
     expect(validate(filled) ? [] : validate.errors).toEqual([]);
@@ -105,7 +110,7 @@ describe('docker-compose.yml loaded by compose-go, as Docker Compose loads it', 
     spawnSync(composeCheck(), [file, envFile, ...profiles], { cwd: repoRoot, encoding: 'utf8' });
   let envFile: string;
   beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    const dir = tempDir('compose-env-');
     generatedEnv(dir);
     envFile = join(dir, '.env');
   });
@@ -131,7 +136,7 @@ describe('docker-compose.yml loaded by compose-go, as Docker Compose loads it', 
   });
 
   it('refuses to start without the secrets, saying how to make them', () => {
-    const empty = join(mkdtempSync(join(tmpdir(), 'compose-env-')), '.env');
+    const empty = join(tempDir('compose-env-'), '.env');
     writeFileSync(empty, '');
     const result = load('docker-compose.yml', empty);
     expect(result.status).toBe(1);
@@ -141,7 +146,7 @@ describe('docker-compose.yml loaded by compose-go, as Docker Compose loads it', 
   });
 
   it('catches what the schema cannot: depends_on naming a service that does not exist', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-bad-'));
+    const dir = tempDir('compose-bad-');
     const file = join(dir, 'docker-compose.yml');
     writeFileSync(
       file,
@@ -327,7 +332,7 @@ describe('secrets: .env (not committed), .env.example, npm run compose:env', () 
   });
 
   it('compose:env generates every required secret once and keeps what is there', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    const dir = tempDir('compose-env-');
     writeFileSync(join(dir, '.env'), 'POSTGRES_PASSWORD=kept0123\n');
     const first = generatedEnv(dir);
     expect(first.POSTGRES_PASSWORD).toBe('kept0123');

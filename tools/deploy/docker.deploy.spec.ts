@@ -10,12 +10,18 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot, stackServices } from '@otl/testing';
 import { hadolint } from './compose-tools';
+
+/** Scratch folders of this file, removed when it is done. */
+const scratch = mkdtempSync(join(tmpdir(), 'otl-deploy-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const tempDir = (prefix: string): string => mkdtempSync(join(scratch, prefix));
 
 /** The budget of each image (issue 13). */
 const IMAGE_BUDGET_MB = 250;
@@ -216,7 +222,7 @@ function sizeOf(path: string): number {
 }
 
 function stageImage(image: 'app' | 'lts'): string {
-  const dir = mkdtempSync(join(tmpdir(), `image-${image}-`));
+  const dir = tempDir(`image-${image}-`);
   execFileSync(process.execPath, ['tools/deploy/docker-stage.mjs', image, dir], { cwd: repoRoot });
   return dir;
 }
@@ -268,17 +274,18 @@ describe('the self-hosted LTS, run from the lts image tree as the image runs it'
   let keysFile: string;
   beforeAll(() => {
     dir = stageImage('lts');
-    data = mkdtempSync(join(tmpdir(), 'lts-data-'));
+    data = tempDir('lts-data-');
     const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
-    keysFile = join(data, '..', `${data.split('/').pop()}-keys.json`);
+    keysFile = join(tempDir('lts-keys-'), 'vendor-keys.jwks.json');
     writeFileSync(keysFile, JSON.stringify({ keys: [{ ...jwk, kid: 'test', alg: 'EdDSA', use: 'sig' }] }));
   });
 
   it('serves, answers its health check, loads no vendor-hosted package, and exits on SIGTERM', async () => {
     const port = await freePort();
     // Records every package the server resolves, like the image's node_modules would be asked.
-    const hook = join(data, '..', `${data.split('/').pop()}-hook.cjs`);
-    const loaded = join(data, '..', `${data.split('/').pop()}-loaded.txt`);
+    const probe = tempDir('lts-probe-');
+    const hook = join(probe, 'hook.cjs');
+    const loaded = join(probe, 'loaded.txt');
     writeFileSync(
       hook,
       `const Module = require('node:module'); const fs = require('node:fs'); const seen = new Set();
