@@ -2,6 +2,7 @@
 // tools/stack/services.mjs (every service, its port, database, secrets and calls; the topics; the
 // databases). No Docker engine is needed or used.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,52 @@ describe('docker-compose.yml loaded by compose-go, as Docker Compose loads it', 
       ];
       expect(Object.keys(project.services).sort()).toEqual(expected.sort());
       expect(result.stdout).not.toContain('${');
+    }
+  });
+
+  it('gives every service an environment its own configuration loader accepts', () => {
+    const result = load('docker-compose.yml', envFile, 'lts');
+    const project = JSON.parse(result.stdout) as {
+      services: Record<string, { environment?: Record<string, string | null> }>;
+    };
+    const keys = join(tempDir('lts-keys-'), 'vendor-keys.jwks.json');
+    /** The compiled loader of each service (as the image runs it) and what the image's ENV adds. */
+    const loaders: Record<string, { file: string; call: string; extra?: Record<string, string> }> = {
+      ...Object.fromEntries(
+        services
+          .filter((service) => service.name !== 'tracking')
+          .map((service) => [
+            service.name,
+            { file: `apps/${service.name}/src/config.js`, call: 'loadConfig' },
+          ]),
+      ),
+      tracking: { file: 'apps/tracking/src/hosted/config.js', call: 'loadHostedConfig' },
+      lts: {
+        file: 'apps/tracking/src/self-hosted/config.js',
+        call: 'loadSelfHostedConfig',
+        // The lts image's ENV, and the vendor keys compose:env writes (mounted at /etc/lts in compose).
+        extra: {
+          LTS_MODE: 'self-hosted',
+          LTS_DATA_DIR: tempDir('lts-data-'),
+          PORT: '3106',
+          LTS_VENDOR_KEYS_FILE: keys,
+        },
+      },
+    };
+    const licenseKey = project.services.license?.environment?.LICENSE_SIGNING_KEY ?? '';
+    const jwk = createPublicKey(Buffer.from(licenseKey, 'base64').toString('utf8')).export({ format: 'jwk' });
+    writeFileSync(keys, JSON.stringify({ keys: [{ ...jwk, kid: 'compose', alg: 'EdDSA', use: 'sig' }] }));
+    for (const [name, loader] of Object.entries(loaders)) {
+      const env = { ...project.services[name]?.environment, ...loader.extra };
+      const script =
+        `const { ${loader.call} } = require('./dist/out-tsc/${loader.file}');` +
+        `${loader.call}(JSON.parse(require('node:fs').readFileSync(0, 'utf8')));`;
+      const run = spawnSync(process.execPath, ['-r', './tools/runtime/register-aliases.cjs', '-e', script], {
+        cwd: repoRoot,
+        input: JSON.stringify(env),
+        encoding: 'utf8',
+      });
+      expect([name, run.status, run.stderr]).toEqual([name, 0, '']);
     }
   });
 
