@@ -46,8 +46,9 @@ RUN node tools/deploy/docker-prune.mjs --apply --image lts --libc musl
 
 # --- what both run-time images share ------------------------------------------------------------
 FROM ${NODE_ALPINE} AS runtime
-# tini is PID 1: it passes SIGTERM on to Node and reaps zombies. Node itself must not be PID 1: Nest
-# re-raises SIGTERM after its shutdown hooks ran, and the kernel ignores that for PID 1.
+# tini is PID 1: it passes SIGTERM on to Node and reaps zombies. Node is kept off PID 1: Nest re-raises
+# SIGTERM after its shutdown hooks ran, and the kernel ignores that for PID 1 (Node would then exit only
+# once nothing keeps its event loop alive).
 # npm, npx, corepack and yarn are removed: nothing runs them, and they are code an attacker could use.
 # hadolint ignore=DL3018
 RUN apk add --no-cache tini \
