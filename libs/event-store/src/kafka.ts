@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { KafkaSecurity } from '@otl/platform';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import { applyKafkajsIdleFixes } from './kafkajs-idle';
 import type { Logger } from './logger';
 
@@ -6,17 +7,33 @@ export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** SASL and TLS (CommonConfig.kafkaSecurity); plaintext without authentication when absent. */
+  security?: KafkaSecurity;
+}
+
+/** The kafkajs `ssl` and `sasl` settings for the configured security (none when it is empty). */
+export function kafkaConnectionSettings(security: KafkaSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const settings: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  // The certificate's host name is verified against the broker address (Node's default).
+  if (security.tls) settings.ssl = security.tls.ca === undefined ? true : { ca: [security.tls.ca] };
+  if (security.sasl) {
+    const { mechanism, username, password } = security.sasl;
+    const sasl: SASLOptions = { mechanism, username, password };
+    settings.sasl = sasl;
+  }
+  return settings;
 }
 
 /**
  * A kafkajs client whose own log lines go through the service logger, without kafkajs's idle timer
  * loops (see kafkajs-idle.ts).
  */
-export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+export function createKafka({ brokers, clientId, logger, security }: KafkaOptions): Kafka {
   applyKafkajsIdleFixes();
   return new Kafka({
     clientId,
     brokers,
+    ...kafkaConnectionSettings(security),
     connectionTimeout: 3000,
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Typed, validated configuration from environment variables. Every problem is
  * collected and reported together, naming the variable, before the service starts.
@@ -94,6 +96,11 @@ export class EnvReader {
     return value as T;
   }
 
+  /** Records a problem that involves several variables (reported with the rest by `done()`). */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws a ConfigError listing every problem found so far. */
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
@@ -114,6 +121,72 @@ export interface CommonConfig extends HttpServiceConfig {
   databasePoolSize: number;
   kafkaBrokers: string[];
   kafkaPartitions: number;
+  /** SASL and TLS towards the brokers (both off unless configured). */
+  kafkaSecurity: KafkaSecurity;
+}
+
+export const kafkaSaslMechanisms = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type KafkaSaslMechanism = (typeof kafkaSaslMechanisms)[number];
+
+/** How a service authenticates to Kafka and whether it speaks TLS to it. */
+export interface KafkaSecurity {
+  /** SASL credentials; absent when KAFKA_SASL_MECHANISM is unset. */
+  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  /** TLS to the brokers; absent when KAFKA_TLS is not `true`. `ca`: the PEM of KAFKA_TLS_CA_FILE. */
+  tls?: { ca?: string };
+}
+
+const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/**
+ * KAFKA_SASL_MECHANISM (scram-sha-512, scram-sha-256 or plain; off when unset) with
+ * KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (both required with a mechanism), KAFKA_TLS
+ * (`true`|`false`, default false) and KAFKA_TLS_CA_FILE (a PEM file of the CA that signed the
+ * brokers' certificates, read now; the system's CAs when unset; only with KAFKA_TLS=true).
+ */
+export function readKafkaSecurity(
+  env: EnvReader,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): KafkaSecurity {
+  const security: KafkaSecurity = {};
+  const mechanism = env.string('KAFKA_SASL_MECHANISM', {
+    default: '',
+    pattern: new RegExp(`^(${kafkaSaslMechanisms.join('|')})$`),
+    hint: `${kafkaSaslMechanisms.join(', ')}, or unset for no SASL`,
+  });
+  if (mechanism !== '') {
+    const hint = `required when KAFKA_SASL_MECHANISM is set`;
+    const username = env.string('KAFKA_SASL_USERNAME', { hint });
+    const password = env.string('KAFKA_SASL_PASSWORD', { hint });
+    security.sasl = { mechanism: mechanism as KafkaSaslMechanism, username, password };
+  } else {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      if (env.string(name, { default: '' }) !== '')
+        env.problem(
+          `${name} is set but KAFKA_SASL_MECHANISM is not (set it to ${kafkaSaslMechanisms.join(', ')})`,
+        );
+    }
+  }
+  const tls = env.oneOf('KAFKA_TLS', ['true', 'false'], 'false') === 'true';
+  const caFile = env.string('KAFKA_TLS_CA_FILE', { default: '' });
+  if (tls) {
+    security.tls = {};
+    if (caFile !== '') {
+      let pem: string | undefined;
+      try {
+        pem = readFile(caFile);
+      } catch (error) {
+        env.problem(`KAFKA_TLS_CA_FILE cannot be read (${caFile}): ${(error as Error).message}`);
+      }
+      if (pem !== undefined && !pemCertificate.test(pem)) {
+        env.problem(`KAFKA_TLS_CA_FILE (${caFile}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+      }
+      if (pem !== undefined) security.tls.ca = pem;
+    }
+  } else if (caFile !== '') {
+    env.problem('KAFKA_TLS_CA_FILE is set but KAFKA_TLS is not true (set KAFKA_TLS=true to use TLS)');
+  }
+  return security;
 }
 
 export function readHttpServiceConfig(
@@ -136,5 +209,6 @@ export function readCommonConfig(env: EnvReader, serviceName: string, defaultPor
     databasePoolSize: env.int('DATABASE_POOL_SIZE', { default: 20, min: 1, max: 500 }),
     kafkaBrokers: env.list('KAFKA_BROKERS', { item: /^[^\s:]+:\d+$/, hint: 'host:port,host:port' }),
     kafkaPartitions: env.int('KAFKA_PARTITIONS', { default: 3, min: 1, max: 1000 }),
+    kafkaSecurity: readKafkaSecurity(env),
   };
 }
