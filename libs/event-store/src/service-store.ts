@@ -38,7 +38,12 @@ export class ServiceStore {
   ) {
     const { config, logger, metrics } = options;
     this.pool = poolOf(dataSource);
-    this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.serviceName, logger });
+    this.kafka = createKafka({
+      brokers: config.kafkaBrokers,
+      security: config.kafkaSecurity,
+      clientId: config.serviceName,
+      logger,
+    });
     this.store = new EventStore(this.pool, {
       onAppended: () => {
         this.publisher.notifyAppended();

@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, ensureTopics, silentLogger } from '@otl/event-store';
+import { createKafka, ensureTopics } from './kafka';
+import { silentLogger } from './logger';
 import { EnvReader, readKafkaSecurity } from '@otl/platform';
 import { repoRoot, stackServices } from '@otl/testing';
 import {
