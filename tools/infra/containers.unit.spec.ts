@@ -6,19 +6,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@otl/testing';
+import { evaluateInModules, repoRoot } from '@otl/testing';
 
-/** Runs `body` (an async function body) with `c` = containers.mjs; returns its JSON. */
+/** Runs `body` (an async function body) with the modules below imported; returns its JSON. */
 function evaluate<T>(body: string): T {
-  const script =
-    "const c = await import('./tools/infra/containers.mjs');" +
-    `const result = await (async () => { ${body} })();` +
-    'process.stdout.write(JSON.stringify(result));';
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  return JSON.parse(output) as T;
+  return evaluateInModules<T>({ c: 'tools/infra/containers.mjs' }, body);
 }
 
 type Wait = { type: string; message?: string; path?: string; port?: number };

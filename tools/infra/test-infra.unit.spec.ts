@@ -1,24 +1,15 @@
 // The choice between local processes and containers for npm test's infrastructure, and what the specs
 // get from either. tools/infra/*.mjs are ES modules and Jest runs specs as CommonJS: a child Node
 // evaluates them and prints JSON.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@otl/testing';
+import { evaluateInModules, repoRoot } from '@otl/testing';
 
-/** Runs `body` (an async function body) with `t` = test-infra.mjs and `c` = containers.mjs; returns its JSON. */
+/** Runs `body` (an async function body) with the modules below imported; returns its JSON. */
 function evaluate<T>(body: string): T {
-  const script =
-    "const t = await import('./tools/infra/test-infra.mjs');" +
-    "const c = await import('./tools/infra/containers.mjs');" +
-    `const result = await (async () => { ${body} })();` +
-    'process.stdout.write(JSON.stringify(result));';
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  return JSON.parse(output) as T;
+  return evaluateInModules<T>({ t: 'tools/infra/test-infra.mjs', c: 'tools/infra/containers.mjs' }, body);
 }
 
 describe('TEST_INFRA, the choice of infrastructure (tools/infra/test-infra.mjs)', () => {

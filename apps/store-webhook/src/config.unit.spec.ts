@@ -1,4 +1,4 @@
-import { ConfigError } from '@otl/platform';
+import { configProblems } from '@otl/testing';
 import { loadConfig } from './config';
 
 const valid = {
@@ -8,13 +8,7 @@ const valid = {
 };
 
 function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblems(() => loadConfig(env));
 }
 
 describe('store-webhook configuration', () => {

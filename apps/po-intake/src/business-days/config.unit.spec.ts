@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader } from '@otl/platform';
+import { configProblems } from '@otl/testing';
 import { businessCalendarFrom, readBusinessCalendar, readBusinessCalendarConfig } from './config';
 
 function read(source: Record<string, string | undefined>) {
@@ -6,13 +7,7 @@ function read(source: Record<string, string | undefined>) {
 }
 
 function problemsOf(source: Record<string, string | undefined>): string[] {
-  try {
-    read(source);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblems(() => read(source));
 }
 
 describe('readBusinessCalendarConfig', () => {
