@@ -4,7 +4,8 @@
 #   docker build -t order-to-license .                      every service; choose one at start:
 #   docker run order-to-license account                     (names: tools/stack/services.mjs)
 #   docker build --target lts -t order-to-license-lts .     the customer's self-hosted LTS:
-#   docker run -p 3106:3106 -v lts-data:/var/lib/lts -v ./vendor-keys.jwks.json:/etc/lts/vendor-keys.jwks.json:ro order-to-license-lts
+#   docker run -p 3106:3106 -v lts-data:/var/lib/lts -v ./vendor-keys.jwks.json:/etc/lts/vendor-keys.jwks.json:ro \
+#     -e LTS_VENDOR_KEYS_FILE=/etc/lts/vendor-keys.jwks.json order-to-license-lts
 #
 # Node 20, pinned to the exact release `npm test` runs on (package.json's pins are chosen for Node 20:
 # better-sqlite3 13, vitest 5 and the OpenTelemetry 3.x packages need Node 22). The run-time images are

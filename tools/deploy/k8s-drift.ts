@@ -32,6 +32,7 @@ interface Container {
     seccompProfile?: { type: string };
   };
   volumeMounts?: { name: string; mountPath: string }[];
+  lifecycle?: { preStop?: { exec?: { command?: string[] } } };
 }
 interface PodSpec {
   containers: Container[];
@@ -163,6 +164,12 @@ export function k8sDrift(
 
   // Topics: exactly allTopics, replicated as the overlay requires.
   const topics = of('KafkaTopic');
+  const partitionsOf = new Map(
+    topics.map((topic) => [
+      String(topic.spec?.['topicName'] ?? topic.metadata.name),
+      Number(topic.spec?.['partitions'] ?? 0),
+    ]),
+  );
   const topicNames = topics.map((topic) => String(topic.spec?.['topicName'] ?? topic.metadata.name));
   const topicDiff = sameSet(topicNames, allTopics);
   if (topicDiff.missing.length) problem(`KafkaTopic missing for ${topicDiff.missing.join(', ')}`);
@@ -323,6 +330,11 @@ export function k8sDrift(
       )
         problem(`${what}: KAFKA_SASL_PASSWORD is not the password of its KafkaUser's secret`);
       if (envOf('KAFKA_TLS')?.value !== 'true') problem(`${what}: KAFKA_TLS is not true`);
+      // KAFKA_PARTITIONS is how many partitions a consumer handles at once: all its topics have.
+      const consumed = Object.values(service.consumes).flat();
+      const widest = Math.max(0, ...consumed.map((topic) => partitionsOf.get(topic) ?? 0));
+      if (Number(envOf('KAFKA_PARTITIONS')?.value ?? 3) < widest)
+        problem(`${what}: KAFKA_PARTITIONS is below the ${widest} partitions of a topic it consumes`);
     } else if (env.some((variable) => variable.name.startsWith('KAFKA_'))) {
       problem(`${what}: KAFKA_* set for a service that uses no Kafka`);
     }
@@ -360,6 +372,8 @@ export function k8sDrift(
       problem(`${what}: readiness probe is not GET /health/ready`);
     if (!container.startupProbe?.httpGet || !probePort(container.startupProbe))
       problem(`${what}: no HTTP startup probe`);
+    if (!container.lifecycle?.preStop?.exec?.command?.length)
+      problem(`${what}: no preStop hook (requests in flight would meet a closed server during a rollout)`);
     for (const kind of ['requests', 'limits'] as const) {
       for (const resource of ['cpu', 'memory']) {
         if (!container.resources?.[kind]?.[resource]) problem(`${what}: no ${resource} ${kind}`);

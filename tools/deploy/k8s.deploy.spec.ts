@@ -295,6 +295,25 @@ describe('the services.mjs checks fail on drift', () => {
     );
   });
 
+  it('when a consumer handles fewer partitions at once than its topics have, or has no preStop hook', () => {
+    const objects = objectsOf('prod');
+    const container = (
+      find(objects, 'Deployment', 'account').spec as {
+        template: { spec: { containers: { env: Record<string, unknown>[]; lifecycle?: unknown }[] } };
+      }
+    ).template.spec.containers[0];
+    const partitions = container.env.find((variable) => variable['name'] === 'KAFKA_PARTITIONS');
+    if (!partitions) throw new Error('no KAFKA_PARTITIONS');
+    partitions['value'] = '3';
+    delete container.lifecycle;
+    expect(drift(objects)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/account: KAFKA_PARTITIONS is below the 64 partitions/),
+        expect.stringMatching(/account: no preStop hook/),
+      ]),
+    );
+  });
+
   it('when prod topics are not replicated three times', () => {
     const objects = objectsOf('prod');
     (find(objects, 'KafkaTopic', 'usage.v1').spec as { replicas: number }).replicas = 1;

@@ -205,6 +205,17 @@ describe('traces across store-webhook, account and license', () => {
     expect(itemised.length).toBeGreaterThan(0);
   });
 
+  it('passes an unsampled trace on unsampled: its event names its own trace and nothing is exported', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const purchaseId = await order(storeUrl, `00-${traceId}-${randomBytes(8).toString('hex')}-00`);
+    const recorded = await eventMetadata(dbs[0]!, 'purchase.recorded.v1');
+    const mine = recorded.find((metadata) => metadata['subject'] === purchaseId);
+    expect(mine?.['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    // account and license see the flag on the record and do not sample either.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(receiver.trace(traceId)).toEqual([]);
+  });
+
   it('exports the spans still buffered when the service is stopped', async () => {
     const db = await createTestDatabase('traces_flush');
     dbs.push(db);

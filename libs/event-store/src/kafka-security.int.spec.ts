@@ -5,7 +5,7 @@
 // k8s/base/kafka/users.yaml with exactly its ACLs, and does what the service does.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka, ensureTopics } from './kafka';
 import { silentLogger } from './logger';
 import { EnvReader, readKafkaSecurity } from '@otl/platform';
-import { repoRoot, stackServices } from '@otl/testing';
+import { evaluateInModules, repoRoot, stackServices } from '@otl/testing';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -23,7 +23,7 @@ import {
 } from 'kafkajs';
 import { parseAllDocuments } from 'yaml';
 
-const libs = join(repoRoot, '.cache', 'kafka', '4.4.0', 'libs');
+let libs = '';
 const { services, allTopics } = stackServices();
 const work = mkdtempSync(join(tmpdir(), 'otl-kafka-auth-'));
 const storePassword = randomBytes(12).toString('hex');
@@ -94,7 +94,11 @@ function aclsOf(user: KafkaUser) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(libs)) throw new Error(`no Kafka jars in ${libs}: npm test -- int fetches them`);
+  // The jars of the local broker (fetched once, also when TEST_INFRA=containers runs the rest).
+  libs = evaluateInModules<string>(
+    { kafka: 'tools/infra/kafka.mjs' },
+    'return await kafka.ensureKafkaJars({ log: (line) => process.stderr.write(line + "\\n") });',
+  );
   const keystore = join(work, 'broker.p12');
   const keytool = (args: string[]) => execFileSync('keytool', args, { stdio: 'pipe' });
   keytool([

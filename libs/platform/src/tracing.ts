@@ -10,6 +10,7 @@ import {
   type Context,
   type ContextManager,
   type Span,
+  isSpanContextValid,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ConfigError } from './config';
@@ -71,7 +72,9 @@ export function startTracing(
   serviceName: string,
   env: Record<string, string | undefined> = process.env,
 ): boolean {
-  if (provider || !tracesEndpoint(env)) return provider !== undefined;
+  if (provider) return true;
+  const url = tracesUrl(env);
+  if (!url) return false;
   // Loaded lazily on purpose: a service with tracing off never loads the SDK.
   const { NodeTracerProvider, BatchSpanProcessor } =
     require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
@@ -84,11 +87,21 @@ export function startTracing(
       'service.name': env['OTEL_SERVICE_NAME'] || serviceName,
       'service.namespace': 'order-to-license',
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
   });
   tracerProvider.register({ contextManager: new RequestContextManager(), propagator });
   provider = tracerProvider;
   return true;
+}
+
+/**
+ * Where spans are posted: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, or OTEL_EXPORTER_OTLP_ENDPOINT
+ * with `/v1/traces` appended, as the OTLP exporter specification says.
+ */
+export function tracesUrl(env: Record<string, string | undefined> = process.env): string | undefined {
+  const endpoint = tracesEndpoint(env);
+  if (!endpoint || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) return endpoint;
+  return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
 /** Exports what is buffered and stops; call on shutdown (the services do, after the HTTP server closed). */
@@ -152,7 +165,8 @@ export function contextFrom(carrier: Record<string, unknown> | undefined): Conte
 export function carrierOf(context: Context): TraceCarrier {
   if (!provider) return {};
   const span = trace.getSpan(context);
-  if (!span || !span.isRecording()) return {};
+  // An unsampled span is passed on too (flags 00), so the services after it do not sample either.
+  if (!span || !isSpanContextValid(span.spanContext())) return {};
   const carrier: Record<string, string> = {};
   propagator.inject(context, carrier, defaultTextMapSetter);
   return carrier;

@@ -7,6 +7,7 @@ import {
   SpanKind,
   traceMetadata,
   tracesEndpoint,
+  tracesUrl,
   tracingEnabled,
 } from './tracing';
 
@@ -39,6 +40,21 @@ describe('tracesEndpoint', () => {
       );
     },
   );
+});
+
+describe('tracesUrl', () => {
+  it('appends /v1/traces to the general endpoint and takes the traces endpoint as it is', () => {
+    expect(tracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(tracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(tracesUrl({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom' })).toBe(
+      'http://collector:4318/custom',
+    );
+    expect(tracesUrl({})).toBeUndefined();
+  });
 });
 
 describe('trace context carriers', () => {

@@ -204,7 +204,10 @@ export class StoreWebhookService {
                 subject: event.data.purchaseId,
                 correlationId: delivery.correlationId,
                 webhookId: delivery.webhookId,
-                ...delivery.trace,
+                // Named even when absent: the batch runs in the context of whichever request started
+                // it, whose trace must not be taken for this delivery's.
+                traceparent: delivery.trace?.traceparent,
+                tracestate: delivery.trace?.tracestate,
               },
             })),
           ),
