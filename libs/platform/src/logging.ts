@@ -33,6 +33,14 @@ export function withCorrelationId<T>(correlationId: string | undefined, work: ()
   return context.run(trace ? { correlationId, trace } : { correlationId }, work);
 }
 
+/**
+ * Runs `work` outside any request or record: for work shared by several requests (a batch), which
+ * must take neither the correlation id nor the trace of whichever request happened to start it.
+ */
+export function outsideRequestContext<T>(work: () => T): T {
+  return context.exit(work);
+}
+
 /** The context in force (tracing.ts reads OpenTelemetry's active context from it). */
 export function activeRequestContext(): Readonly<RequestContext> | undefined {
   return context.getStore();

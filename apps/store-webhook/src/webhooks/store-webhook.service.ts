@@ -6,7 +6,7 @@ import {
   type Statement,
   type StoredEvent,
 } from '@otl/event-store';
-import { CLOCK, type Clock, type TraceCarrier } from '@otl/platform';
+import { CLOCK, outsideRequestContext, type Clock, type TraceCarrier } from '@otl/platform';
 import { purchaseIdForStoreOrder, purchaseStream } from '../purchases/domain/ids';
 import {
   decide,
@@ -93,7 +93,8 @@ export class StoreWebhookService {
     while (this.inFlight < StoreWebhookService.MAX_IN_FLIGHT && this.queue.length > 0) {
       const batch = this.queue.splice(0, StoreWebhookService.MAX_BATCH);
       this.inFlight++;
-      void this.run(batch).finally(() => {
+      // A batch serves several requests: it runs in none of their contexts (each delivery names its own).
+      void outsideRequestContext(() => this.run(batch)).finally(() => {
         this.inFlight--;
         this.pump();
       });
@@ -204,10 +205,7 @@ export class StoreWebhookService {
                 subject: event.data.purchaseId,
                 correlationId: delivery.correlationId,
                 webhookId: delivery.webhookId,
-                // Named even when absent: the batch runs in the context of whichever request started
-                // it, whose trace must not be taken for this delivery's.
-                traceparent: delivery.trace?.traceparent,
-                tracestate: delivery.trace?.tracestate,
+                ...delivery.trace,
               },
             })),
           ),
