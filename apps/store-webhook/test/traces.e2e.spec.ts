@@ -97,17 +97,12 @@ describe('traces across store-webhook, account and license', () => {
   }
 
   async function eventMetadata(db: TestDatabase, type: string): Promise<Record<string, unknown>[]> {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ metadata: Record<string, unknown> }>(
-        'SELECT metadata FROM es_events WHERE type = $1',
-        [type],
-      );
-      return rows.map((row) => row.metadata);
-    } finally {
-      await client.end();
-    }
+    const rows = await queryRows<{ metadata: Record<string, unknown> }>(
+      db,
+      'SELECT metadata FROM es_events WHERE type = $1',
+      [type],
+    );
+    return rows.map((row) => row.metadata);
   }
 
   const one = (spans: ReceivedSpan[], what: Partial<ReceivedSpan>): ReceivedSpan => {
@@ -199,8 +194,11 @@ describe('traces across store-webhook, account and license', () => {
       },
       { timeoutMs: 45_000, intervalMs: 200, what: "license's events of the purchase" },
     ).catch(async (error: unknown) => {
-      const { rows } = await queryTypes(dbs[3]!);
-      throw new Error(`${String(error)}; license event types: ${rows.join(', ')}`);
+      const types = await queryRows<{ type: string }>(
+        dbs[3]!,
+        'SELECT DISTINCT type FROM es_events ORDER BY 1',
+      );
+      throw new Error(`${String(error)}; license event types: ${types.map((row) => row.type).join(', ')}`);
     });
     expect(itemised.length).toBeGreaterThan(0);
   });
@@ -253,12 +251,11 @@ describe('traces across store-webhook, account and license', () => {
   });
 });
 
-async function queryTypes(db: TestDatabase): Promise<{ rows: string[] }> {
+async function queryRows<T>(db: TestDatabase, text: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ type: string }>('SELECT DISTINCT type FROM es_events ORDER BY 1');
-    return { rows: rows.map((row) => row.type) };
+    return (await client.query(text, params)).rows as T[];
   } finally {
     await client.end();
   }
