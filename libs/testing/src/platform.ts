@@ -28,6 +28,8 @@ export interface Platform {
   poIntakeDb?: TestDatabase;
   /** The portal's PORTAL_SESSION_KEY (hex), to open its sealed sessions in a spec. */
   portalSessionKey: string;
+  /** The account service's ACCESS_TOKEN_SIGNING_KEY (base64 of a PKCS#8 PEM), to forge tokens in a spec. */
+  accessTokenSigningKey: string;
   /** The portal's database, to look at its sessions. */
   portalDb: TestDatabase;
   /** A new staff member with this role, made with the operator command and signed in. */
@@ -133,6 +135,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       poIntake,
       poIntakeDb,
       portalSessionKey,
+      accessTokenSigningKey: accountEnv.ACCESS_TOKEN_SIGNING_KEY!,
       portalDb,
       staff: (role, email) =>
         createStaffMember({ url: platform.account.url, databaseUrl: accountDb.url, portalUrl }, role, email),

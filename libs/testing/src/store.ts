@@ -31,6 +31,11 @@ export class Store {
 
   private readonly orderIds = new Map<string, string>();
 
+  /** Where the store-webhook service listens (to read its OpenAPI document, say). */
+  get url(): string {
+    return this.service.url;
+  }
+
   /** Records an order by `email`; returns its purchaseId. */
   async order(
     email: string,
