@@ -142,8 +142,9 @@ export class K8sValidator {
   /** Every schema error of the object, as `kind/name: /path message` lines (none when valid). */
   errors(object: K8sObject): string[] {
     const validate = this.validatorFor(object.apiVersion, object.kind);
-    if (validate(object)) return [];
+    // Named before validating: the validator is a type guard, and past a failed check `object` is `never`.
     const name = `${object.kind}/${object.metadata?.name ?? '?'}`;
+    if (validate(object)) return [];
     return (validate.errors ?? []).map((error: ErrorObject) => {
       const extra =
         error.keyword === 'additionalProperties'

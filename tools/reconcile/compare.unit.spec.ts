@@ -49,9 +49,11 @@ const item = (itemId: string, quantity: number, extra: Record<string, unknown> =
   ...extra,
 });
 
+type StoredEvent = { type: string; eventId: string; recordedAt: string; forwarded: boolean; data: object };
+
 /** A purchase that went all the way: recorded, published, assigned, both lines itemised. */
 const through = () => ({
-  produced: { 'store-webhook': [recordedEvent] },
+  produced: { 'store-webhook': [recordedEvent] } as Record<string, StoredEvent[]>,
   purchasesTopic: [onTopic],
   accountsTopic: [assigned],
   accountInbox: [['e-rec-1', minutesAgo(59)]],
@@ -144,7 +146,7 @@ describe('the reconciliation', () => {
 
     const second = { ...purchase, purchaseId: P2 };
     const recordedTwice = through();
-    recordedTwice.produced['store-webhook'].push({ ...recordedEvent, eventId: 'e-rec-2', data: second });
+    recordedTwice.produced['store-webhook']?.push({ ...recordedEvent, eventId: 'e-rec-2', data: second });
     expect(reconcile(recordedTwice).inconsistent).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'duplicate', purchaseId: P1, subject: 'order store/S-1' }),
@@ -198,7 +200,7 @@ describe('the reconciliation', () => {
       data: { purchaseId: P1 },
     };
     const refunded = through();
-    refunded.produced['store-webhook'].push(refund);
+    refunded.produced['store-webhook']?.push(refund);
     refunded.purchasesTopic.push({ id: 'e-ref-1', type: 'purchase.refunded.v1', data: purchase });
     expect(reconcile(refunded).stuck).toEqual([
       expect.objectContaining({ ageSeconds: 1800, stoppedAt: 'license: refund not applied yet' }),
