@@ -4,10 +4,11 @@
 // project, the portal's component tests (Vitest), the deploy Jest project (the Dockerfiles, compose file,
 // Kubernetes manifests and AsyncAPI document checked offline), the int and e2e Jest projects, the browser tests
 // (Playwright driving Debian's Chromium against the running services), then fuzzes every service's
-// HTTP API with schemathesis (fuzz.mjs). The last line is always `N passed, N failed`; the exit code is
+// HTTP API with schemathesis (fuzz.mjs) and runs the fault suite's short run (tools/chaos, its own
+// infrastructure, killed and restarted under load). The last line is always `N passed, N failed`; the exit code is
 // non-zero when anything failed or no test ran at all.
 //
-//   npm test -- unit            only some kinds (unit, component, deploy, int, e2e, browser, fuzz; all by
+//   npm test -- unit            only some kinds (unit, component, deploy, int, e2e, browser, fuzz, chaos; all by
 //                               default)
 //   TEST_KEEP_INFRA=1 npm test  keep the infrastructure running afterwards, until Ctrl-C
 //   TEST_INFRA=containers npm test
@@ -32,9 +33,10 @@ import { join } from 'node:path';
 import { build, ensureInstalled, logger, paint, repoRoot, run, section } from './bootstrap.mjs';
 import { infraChoice, specEnv } from '../infra/test-infra.mjs';
 
-const KINDS = ['unit', 'component', 'deploy', 'int', 'e2e', 'browser', 'fuzz'];
+const KINDS = ['unit', 'component', 'deploy', 'int', 'e2e', 'browser', 'fuzz', 'chaos'];
 /** Kinds that need no Postgres, Kafka or MailDev. */
-const WITHOUT_INFRA = new Set(['unit', 'component', 'deploy']);
+// The chaos stage starts (and restarts) infrastructure of its own.
+const WITHOUT_INFRA = new Set(['unit', 'component', 'deploy', 'chaos']);
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Preferred ports, away from the dev stack's; a busy one (say, a parallel run) is swapped for a free one. */
 const PORTS = { postgres: 55433, kafka: 19092, kafkaController: 19093, smtp: 11025, web: 11080 };
@@ -181,6 +183,7 @@ for (const kind of kinds) {
   if (interrupted) break;
   if (!WITHOUT_INFRA.has(kind) && !infra) continue;
   if (kind === 'fuzz') await runFuzzStage();
+  else if (kind === 'chaos') await runChaosStage();
   else if (kind === 'component') await runComponentStage();
   else if (kind === 'browser') await runBrowserStage();
   else await runJest(kind);
@@ -268,6 +271,24 @@ async function runJest(kind, extraEnv = {}) {
   failed += kindFailed;
   const line = `${kind}: ${results.numPassedTests} passed, ${kindFailed} failed${results.numPendingTests ? `, ${results.numPendingTests} skipped` : ''}`;
   report.push(kindFailed > 0 ? paint('red', line) : line);
+}
+
+/**
+ * The fault suite's short run (tools/chaos): 60 s of load through every channel while services are
+ * killed and paused and Kafka and PostgreSQL restarted, on infrastructure of its own. It counts as one
+ * test: nothing lost, nothing duplicated, every check held. CHAOS_SEED replays a printed seed.
+ */
+async function runChaosStage() {
+  section('Fault suite (chaos, short run)');
+  const seed = process.env.CHAOS_SEED ? ['--seed', process.env.CHAOS_SEED] : [];
+  const code = await run(process.execPath, ['tools/chaos/chaos.mjs', '--seconds', '60', '--skip-build', ...seed]);
+  if (code === 0) {
+    passed += 1;
+    report.push('chaos: 1 passed, 0 failed');
+  } else {
+    failed += 1;
+    report.push(paint('red', `chaos: 0 passed, 1 failed (exit ${code}; the table and the seed are above)`));
+  }
 }
 
 /** The portal's component tests (Vitest, jsdom): one count per test, like Jest's. */
