@@ -10,18 +10,22 @@ import { repoRoot } from '../stack/bootstrap.mjs';
 import { startInfra, ensureTopics } from '../stack/infra.mjs';
 import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
 
-/** Postgres, Kafka and MailDev on bench ports with throwaway data. */
-export async function startBenchInfra() {
+/**
+ * Postgres, Kafka and MailDev on bench ports with throwaway data. `portOffset` (or the
+ * BENCH_PORT_OFFSET variable) shifts every port, so two benchmarks can run on one machine.
+ * @param {{ portOffset?: number }} [options]
+ */
+export async function startBenchInfra({ portOffset = Number(process.env.BENCH_PORT_OFFSET ?? 0) } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'otl-bench-'));
   chmodSync(dataDir, 0o755); // the embedded Postgres runs as its own user when we are root
   const infra = await startInfra({
     dataDir,
-    postgresPort: 56433,
-    kafkaPort: 29192,
-    kafkaControllerPort: 29193,
+    postgresPort: 56433 + portOffset,
+    kafkaPort: 29192 + portOffset,
+    kafkaControllerPort: 29193 + portOffset,
     partitions: 3,
-    smtpPort: 21025,
-    webPort: 21080,
+    smtpPort: 21025 + portOffset,
+    webPort: 21080 + portOffset,
   });
   return {
     ...infra,

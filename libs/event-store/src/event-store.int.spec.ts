@@ -217,4 +217,100 @@ describe('EventStore (real Postgres)', () => {
       Array.from({ length: 20 }, (_, index) => index + 2),
     );
   });
+
+  describe('appendToStream in one round trip (EventStore.appendToStream)', () => {
+    const appendOne = (stream: string, expected: number, ...types: string[]) =>
+      store.appendToStream(
+        stream,
+        expected,
+        types.map((type) => ({ type, data: { type } })),
+      );
+
+    it('appends a new stream, then after its version, and returns what it stored', async () => {
+      const stream = streamId();
+      const first = await appendOne(stream, 0, 'a.happened', 'b.happened');
+      expect(first.map((event) => [event.streamPosition, event.type])).toEqual([
+        [1, 'a.happened'],
+        [2, 'b.happened'],
+      ]);
+      await appendOne(stream, 2, 'c.happened');
+      const slice = await store.readStream(stream);
+      expect(slice.version).toBe(3);
+      expect(slice.events.map((event) => event.type)).toEqual(['a.happened', 'b.happened', 'c.happened']);
+      expect(slice.events[2]!.data).toEqual({ type: 'c.happened' });
+    });
+
+    it('refuses an expected version behind or ahead of the stream, storing nothing', async () => {
+      const stream = streamId();
+      await appendOne(stream, 0, 'created', 'changed');
+      await expect(appendOne(stream, 0, 'again')).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(appendOne(stream, 1, 'late')).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(appendOne(stream, 5, 'early')).rejects.toBeInstanceOf(ConcurrencyError);
+      expect((await store.readStream(stream)).events.map((event) => event.type)).toEqual([
+        'created',
+        'changed',
+      ]);
+      // The connections it used are clean: the next append on the pool works.
+      await appendOne(stream, 2, 'closed');
+      expect((await store.readStream(stream)).version).toBe(3);
+    });
+
+    it('lets exactly one of several appends at the same expected version win', async () => {
+      const stream = streamId();
+      await appendOne(stream, 0, 'created');
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, index) => appendOne(stream, 1, `attempt-${index}`)),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      expect(lost).toHaveLength(5);
+      for (const result of lost) expect(result.reason).toBeInstanceOf(ConcurrencyError);
+      expect((await store.readStream(stream)).version).toBe(2);
+    });
+
+    it('never stores an event of the public contract that breaks its schema', async () => {
+      const stream = streamId();
+      await expect(
+        store.appendToStream(stream, 0, [{ type: 'account.created.v1', data: { accountId: 'not-a-uuid' } }]),
+      ).rejects.toBeInstanceOf(ContractViolationError);
+      expect(await store.readStream(stream)).toEqual({ version: 0, events: [] });
+    });
+
+    it('keeps a stream in order in the global log when writers race on it with retries', async () => {
+      const stream = streamId();
+      await appendOne(stream, 0, 'e1');
+      const before = await readGlobalLog(pool, LOG_START, 100_000);
+      const start = checkpointOf(before[before.length - 1]!);
+      // 20 writers, each appending at the version it last saw and re-reading it after a conflict.
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          let seen = 1;
+          for (;;) {
+            try {
+              await appendOne(stream, seen, 'next');
+              return;
+            } catch (error) {
+              if (!(error instanceof ConcurrencyError)) throw error;
+              seen = (await store.readStream(stream)).version;
+            }
+          }
+        }),
+      );
+      const log = (await readGlobalLog(pool, start, 1000)).filter((event) => event.streamId === stream);
+      expect(log.map((event) => event.streamPosition)).toEqual(
+        Array.from({ length: 20 }, (_, index) => index + 2),
+      );
+    });
+
+    it('calls onAppended after an append committed, and not after a lost race', async () => {
+      let calls = 0;
+      const counting = new EventStore(pool, { onAppended: () => calls++ });
+      const stream = streamId();
+      await counting.appendToStream(stream, 0, [{ type: 'created', data: {} }]);
+      await expect(
+        counting.appendToStream(stream, 0, [{ type: 'created', data: {} }]),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(calls).toBe(1);
+    });
+  });
 });

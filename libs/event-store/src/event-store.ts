@@ -121,6 +121,41 @@ export class EventStore {
     return readStreamWith(this.pool, streamId);
   }
 
+  /**
+   * Appends after `expectedVersion` (0: the stream must not exist yet) in a transaction of its
+   * own, sent as one round trip: BEGIN, the stream's lock, the append guarded by the stream's
+   * current version, COMMIT. The lock is held only while the server runs these, never across a
+   * round trip to this process, so a writer that lost a race frees the stream at once. Throws
+   * ConcurrencyError when the stream is not at `expectedVersion`; nothing is stored then.
+   * For appends that need no read under the lock (the caller knows the version it decided on).
+   */
+  async appendToStream(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+  ): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const append = appendOf(streamId, expectedVersion, events, { guarded: true });
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const text = ['BEGIN', ...lockStatements([streamId]), inline(append, client), 'COMMIT'].join(';\n');
+      const results = (await client.query(text)) as unknown as { rows: EventRow[] }[];
+      const rows = results[results.length - 2]?.rows ?? [];
+      if (rows.length === 0) throw new ConcurrencyError(streamId, expectedVersion);
+      this.options.onAppended?.();
+      return rows.map(toStoredEvent).sort((a, b) => a.streamPosition - b.streamPosition);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) {
+        // A failed statement leaves the transaction open and aborted (COMMIT was skipped).
+        await client.query('ROLLBACK').catch(() => (broken = true));
+      }
+      throw asConcurrencyError(error, streamId, expectedVersion);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async transaction<T>(options: TransactionOptions, work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let released = false;
@@ -260,32 +295,10 @@ export class EventTransaction implements Sql {
       throw new EventStoreUsageError(`stream ${streamId} must be listed in lockStreams before appending`);
     }
     if (events.length === 0) return null;
-    // An event of the public contract that breaks its schema is never stored (every service relies on it).
-    for (const event of events) {
-      if (!isPublicEventType(event.type)) continue;
-      const check = validateEventData(event.type, event.data);
-      if (!check.ok)
-        throw new ContractViolationError('invalid-data', [`${event.type}: ${check.errors.join('; ')}`]);
-    }
+    const statement = appendOf(streamId, expectedVersion, events);
     this.prefetched.delete(streamId);
     this.appended = true;
-    const payload = events.map((event) => ({
-      eventId: event.eventId ?? randomUUID(),
-      type: event.type,
-      schemaVersion: event.schemaVersion ?? 1,
-      data: event.data,
-      // The trace of the request or record that appends it, unless the caller names one itself.
-      metadata: { ...traceMetadata(), ...event.metadata },
-    }));
-    return {
-      text: `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
-         SELECT $1, $2::bigint + e.ord, (e.v->>'eventId')::uuid, e.v->>'type', (e.v->>'schemaVersion')::int,
-                e.v->'data', e.v->'metadata'
-         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(v, ord)
-         RETURNING ${EVENT_COLUMNS}`,
-      params: [streamId, expectedVersion, JSON.stringify(payload)],
-      append: { streamId, expectedVersion },
-    };
+    return statement;
   }
 }
 
@@ -294,6 +307,52 @@ export interface Statement {
   params: unknown[];
   /** Set on appends, to report a lost race as ConcurrencyError. */
   append?: { streamId: string; expectedVersion: number };
+}
+
+/**
+ * The INSERT of `events` after `expectedVersion`. Unguarded, a lost race fails on the primary key
+ * (and aborts the transaction); `guarded`, the INSERT also checks the stream's last position and
+ * then inserts no row instead, which only callers holding the stream's lock may rely on.
+ */
+function appendOf(
+  streamId: string,
+  expectedVersion: number,
+  events: readonly NewEvent[],
+  { guarded = false }: { guarded?: boolean } = {},
+): Statement {
+  // An event of the public contract that breaks its schema is never stored (every service relies on it).
+  for (const event of events) {
+    if (!isPublicEventType(event.type)) continue;
+    const check = validateEventData(event.type, event.data);
+    if (!check.ok)
+      throw new ContractViolationError('invalid-data', [`${event.type}: ${check.errors.join('; ')}`]);
+  }
+  const payload = events.map((event) => ({
+    eventId: event.eventId ?? randomUUID(),
+    type: event.type,
+    schemaVersion: event.schemaVersion ?? 1,
+    data: event.data,
+    // The trace of the request or record that appends it, unless the caller names one itself.
+    metadata: { ...traceMetadata(), ...event.metadata },
+  }));
+  // "The stream's last position is the expected one" as index probes: max(stream_position) would
+  // cost the planner about twice as much (measured: ~200 µs against ~90 µs of planning).
+  const beyond = `NOT EXISTS (SELECT FROM es_events WHERE stream_id = $1 AND stream_position > $2::bigint)`;
+  const at = `EXISTS (SELECT FROM es_events WHERE stream_id = $1 AND stream_position = $2::bigint)`;
+  const guard = !guarded
+    ? ''
+    : expectedVersion === 0
+      ? `\n       WHERE ${beyond}`
+      : `\n       WHERE ${at} AND ${beyond}`;
+  return {
+    text: `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
+       SELECT $1, $2::bigint + e.ord, (e.v->>'eventId')::uuid, e.v->>'type', (e.v->>'schemaVersion')::int,
+              e.v->'data', e.v->'metadata'
+       FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(v, ord)${guard}
+       RETURNING ${EVENT_COLUMNS}`,
+    params: [streamId, expectedVersion, JSON.stringify(payload)],
+    append: { streamId, expectedVersion },
+  };
 }
 
 function asConcurrencyError(error: unknown, streamId: string, expectedVersion: number): unknown {
