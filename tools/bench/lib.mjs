@@ -44,14 +44,15 @@ export async function startBenchInfra({ portOffset = Number(process.env.BENCH_PO
 
 /**
  * Starts a compiled service the way `npm start` does and waits until it is ready. `nodeArgs` go
- * before the script (for flags NODE_OPTIONS refuses, such as `--cpu-prof`).
+ * before the script (for flags NODE_OPTIONS refuses, such as `--cpu-prof`); `root` is a checkout
+ * whose `dist/` to run (another build of the same code, for a side-by-side comparison).
  */
-export async function startService(name, port, env, nodeArgs = []) {
+export async function startService(name, port, env, nodeArgs = [], root = repoRoot) {
   const child = spawn(
     process.execPath,
     [...nodeArgs, '-r', './tools/runtime/register-aliases.cjs', `dist/out-tsc/apps/${name}/src/main.js`],
     {
-      cwd: repoRoot,
+      cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
       stdio: ['ignore', 'inherit', 'inherit'],
     },

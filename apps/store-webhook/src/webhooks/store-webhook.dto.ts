@@ -18,7 +18,7 @@ import { Equals, IsISO8601, IsObject, IsString, Matches, ValidateNested } from '
  * RFC 3339 in UTC (Z); the store sends UTC. Years 1000 to 9999 and no leap second, as class-validator's
  * strict ISO 8601 check accepts: it misreads years below 100 (0069 as 1969) and refuses 23:59:60.
  */
-const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
+export const UTC_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
 
 export class OrderCompletedDataDto {
   @IsPlainText(1, 100, { example: 'ST-100234', description: "The store's order id" })
