@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entitlement } from '@otl/contracts';
 import { licenseKeyHash, newLicenseKey, signLicenseFile } from '@otl/licensing';
+import { ProblemException } from '@otl/platform';
 import { propertyParameters } from '@otl/testing';
 import fc from 'fast-check';
 import { LeaseError } from '../leases/domain/lease';
@@ -34,7 +35,7 @@ const entitlements = fc.array(
   }),
   { minLength: 1, maxLength: 3 },
 );
-// Mostly clients taking and keeping seats, with time passing; now and then one lets go.
+// Mostly clients taking and keeping seats, with time passing; now and then one lets go or the file is renewed.
 const operation = fc.oneof(
   {
     arbitrary: fc.record({ type: fc.constant('acquire' as const), client: fc.constantFrom(...clients) }),
@@ -52,6 +53,8 @@ const operation = fc.oneof(
     arbitrary: fc.record({ type: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }),
     weight: 2,
   },
+  // A renewed licence file (a later issuedAt) with other terms, loaded while leases are live.
+  { arbitrary: fc.record({ type: fc.constant('renew' as const), entitlements }), weight: 1 },
 );
 
 /** A client's call refused with a LeaseError (seats-exhausted, lease-gone, ...) is part of the game. */
@@ -75,31 +78,36 @@ describe('SqliteLeaseStore (properties)', () => {
             const licenses = new SelfHostedLicenses(db);
             const store = new SqliteLeaseStore(db, licenses, timing);
             const licenseKey = newLicenseKey();
-            const payload = {
-              licenseId: randomUUID(),
-              licenseKey,
-              accountId: randomUUID(),
-              trackingMode: 'self-hosted' as const,
-              ltsInstanceId: instance.ltsInstanceId,
-              trackingUrl: null,
-              entitlements: granted,
-              issuedAt: T0.toISOString(),
+            const licenseId = randomUUID();
+            const load = (terms: Entitlement[], at: Date) => {
+              const payload = {
+                licenseId,
+                licenseKey,
+                accountId: '7d5e3b1a-0c2f-4e8a-9b4d-1f2e3d4c5b6a',
+                trackingMode: 'self-hosted' as const,
+                ltsInstanceId: instance.ltsInstanceId,
+                trackingUrl: null,
+                entitlements: terms,
+                issuedAt: at.toISOString(),
+              };
+              const file = signLicenseFile(payload, { kid: 'k1', privateKey });
+              licenses.load(checkLicenseFile(file, keys, instance.ltsInstanceId, at), at);
             };
-            licenses.load(
-              checkLicenseFile(
-                signLicenseFile(payload, { kid: 'k1', privateKey }),
-                keys,
-                instance.ltsInstanceId,
-                T0,
-              ),
-              T0,
-            );
+            load(granted, T0);
             const hash = licenseKeyHash(licenseKey);
             const leases = new Map<string, string>();
             let now = T0;
             for (const op of operations) {
               if (op.type === 'wait') now = new Date(now.getTime() + op.seconds * 1000);
-              else if (op.type === 'acquire') {
+              else if (op.type === 'renew') {
+                now = new Date(now.getTime() + 1000); // a newer file than the one loaded
+                try {
+                  load(op.entitlements, now);
+                } catch (error) {
+                  // A file whose every term has ended is refused, and the loaded one stays.
+                  if (!(error instanceof ProblemException)) throw error;
+                }
+              } else if (op.type === 'acquire') {
                 await refusedOrDone(
                   store
                     .acquire({ licenseKeyHash: hash, clientId: op.client, product: 'p', now })

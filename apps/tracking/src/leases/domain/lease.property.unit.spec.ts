@@ -1,7 +1,7 @@
 import type { Entitlement, TrackingMode } from '@otl/contracts';
 import { propertyParameters } from '@otl/testing';
 import fc from 'fast-check';
-import { LeaseError, leasable, leaseExpiry, productsOf, type TrackedLicense } from './lease';
+import { LeaseError, leasable, leaseExpiry, productsOf, seatEndsAt, type TrackedLicense } from './lease';
 
 const now = new Date('2026-12-01T10:00:00.000Z');
 const modes: TrackingMode[] = ['vendor-hosted', 'self-hosted'];
@@ -79,6 +79,34 @@ describe('lease rules (properties)', () => {
           expect(granted.termEndsAt.getTime()).toBeGreaterThan(now.getTime());
           for (const e of liveOnes)
             expect(Date.parse(e.expiresAt ?? '')).toBeLessThanOrEqual(granted.termEndsAt.getTime());
+        }
+      }),
+      propertyParameters(),
+    );
+  });
+
+  it('end the n-th seat when fewer than n seats remain, so leases on them never outnumber the seats', () => {
+    fc.assert(
+      fc.property(license, fc.integer({ min: 0, max: 2 * 365 * 24 * 60 }), (tracked, minutesLater) => {
+        const activated = {
+          ...tracked,
+          status: 'activated' as const,
+          trackingMode: 'vendor-hosted' as const,
+        };
+        const later = now.getTime() + minutesLater * 60_000;
+        for (const product of productsOf(tracked)) {
+          const { granted } = outcome(activated, product, 'vendor-hosted', now);
+          if (!granted) continue;
+          const ends = Array.from({ length: granted.seatsTotal }, (_, index) =>
+            seatEndsAt(activated, product, index + 1, now),
+          );
+          expect(ends[0]).toEqual(granted.termEndsAt);
+          // Seats still granted later: those whose seat has not ended, exactly as many as the terms give.
+          const stillGranted = ends.filter((end) => end === null || end.getTime() > later).length;
+          const liveLater = tracked.entitlements
+            .filter((e) => e.product === product && (e.expiresAt === null || Date.parse(e.expiresAt) > later))
+            .reduce((sum, e) => sum + e.seats, 0);
+          expect(stillGranted).toBe(liveLater);
         }
       }),
       propertyParameters(),
