@@ -15,3 +15,4 @@ export * from './http';
 export * from './reseller-keys';
 export * from './stack-services';
 export * from './otlp-receiver';
+export * from './property';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Entitlement } from '@otl/contracts';
 import { licenseKeyHash, parseLicenseKey } from '@otl/licensing';
-import { leasable, productsOf, type TrackedLicense } from '../leases/domain/lease';
+import { leasable, productsOf, seatEndsAt, type TrackedLicense } from '../leases/domain/lease';
 import type { Sqlite } from './database';
 import { refuseFile, type VerifiedLicenseFile } from './license-file-checks';
 
@@ -126,37 +126,41 @@ export class SelfHostedLicenses {
       .immediate();
   }
 
-  /** After a renewal: each live lease's term follows the new entitlements of its product. */
+  /**
+   * After a renewal: each live lease's term follows the new entitlements of its product, seat by seat
+   * in order of acquisition (seatEndsAt). Leases beyond the seats the new file grants end now.
+   */
   private retermLeases(license: StoredLicense, now: Date): void {
     const nowMs = now.getTime();
-    for (const product of this.db
-      .prepare<[string], { product: string }>(
-        "SELECT DISTINCT product FROM leases WHERE license_id = ? AND status = 'active'",
+    const live = this.db
+      .prepare<[string, number], { lease_id: string; product: string }>(
+        `SELECT lease_id, product FROM leases WHERE license_id = ? AND status = 'active' AND expires_at > ?
+         ORDER BY acquired_at, lease_id`,
       )
-      .all(license.licenseId)
-      .map((row) => row.product)) {
-      let termEndsAt: number | null;
+      .all(license.licenseId, nowMs);
+    const end = this.db.prepare("UPDATE leases SET status = 'expired', ended_at = ? WHERE lease_id = ?");
+    const reterm = this.db.prepare(
+      'UPDATE leases SET term_ends_at = @term, expires_at = MIN(expires_at, COALESCE(@term, expires_at)) WHERE lease_id = @id',
+    );
+    for (const product of new Set(live.map((row) => row.product))) {
+      let seatsTotal = 0;
       try {
-        termEndsAt = productsOf(license).includes(product)
-          ? (leasable(license, product, 'self-hosted', now).termEndsAt?.getTime() ?? null)
-          : nowMs;
+        if (productsOf(license).includes(product)) {
+          seatsTotal = leasable(license, product, 'self-hosted', now).seatsTotal;
+        }
       } catch {
-        termEndsAt = nowMs; // the product's term has ended under the new file
+        seatsTotal = 0; // the product's term has ended under the new file
       }
-      if (termEndsAt !== null && termEndsAt <= nowMs) {
-        this.db
-          .prepare(
-            "UPDATE leases SET status = 'expired', ended_at = ? WHERE license_id = ? AND product = ? AND status = 'active'",
-          )
-          .run(nowMs, license.licenseId, product);
-        continue;
-      }
-      this.db
-        .prepare(
-          `UPDATE leases SET term_ends_at = @term, expires_at = MIN(expires_at, COALESCE(@term, expires_at))
-           WHERE license_id = @license AND product = @product AND status = 'active'`,
-        )
-        .run({ term: termEndsAt, license: license.licenseId, product });
+      live
+        .filter((row) => row.product === product)
+        .forEach((row, index) => {
+          if (index >= seatsTotal) {
+            end.run(nowMs, row.lease_id);
+            return;
+          }
+          const term = seatEndsAt(license, product, index + 1, now)?.getTime() ?? null;
+          reterm.run({ term, id: row.lease_id });
+        });
     }
   }
 }

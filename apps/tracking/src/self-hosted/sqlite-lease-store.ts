@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LeaseError, leasable, leaseExpiry, productsOf } from '../leases/domain/lease';
+import { LeaseError, leasable, leaseExpiry, productsOf, seatEndsAt } from '../leases/domain/lease';
 import type { AcquireRequest, Lease, LeaseStore, LeaseTiming, ProductUsage } from '../leases/lease-store';
 import type { Sqlite } from './database';
 import { isLive } from './license-file-checks';
@@ -92,12 +92,7 @@ export class SqliteLeaseStore implements LeaseStore {
     return this.db
       .transaction(() => {
         const license = this.license(request.licenseKeyHash);
-        const { product, seatsTotal, termEndsAt } = leasable(
-          license,
-          request.product,
-          this.mode,
-          request.now,
-        );
+        const { product, seatsTotal } = leasable(license, request.product, this.mode, request.now);
         const scope = { license: license.licenseId, product };
         this.statements.expire.run({ ...scope, now });
         const current = this.statements.current.get({ ...scope, client: request.clientId });
@@ -110,6 +105,7 @@ export class SqliteLeaseStore implements LeaseStore {
             seatsInUse: inUse,
           });
         }
+        const termEndsAt = seatEndsAt(license, product, inUse + 1, request.now);
         const row: LeaseRow = {
           lease_id: randomUUID(),
           license_id: license.licenseId,

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Entitlement } from '@otl/contracts';
 import type { EventStore, EventTransaction, NewEvent, Statement } from '@otl/event-store';
 import type { Pool } from 'pg';
-import { LeaseError, leasable, leaseExpiry, type TrackedLicense } from '../../leases/domain/lease';
+import {
+  LeaseError,
+  leasable,
+  leaseExpiry,
+  seatEndsAt,
+  type TrackedLicense,
+} from '../../leases/domain/lease';
 import type { Lease, LeaseStore, LeaseTiming, ProductUsage, AcquireRequest } from '../../leases/lease-store';
 import type { LeaseMetrics } from '../metrics';
 import { streams } from '../streams';
@@ -146,13 +152,14 @@ export class PostgresLeaseStore implements LeaseStore {
           return { kind: 'lease', lease: toLease(own), created: false, expired: expired.length };
         }
         if (inUse < grant.seatsTotal) {
+          const termEndsAt = seatEndsAt(license, grant.product, inUse + 1, now);
           const lease: Lease = {
             leaseId: randomUUID(),
             licenseId: license.licenseId,
             product: grant.product,
             clientId,
             acquiredAt: now,
-            expiresAt: leaseExpiry(now, this.timing.leaseTtlSeconds, grant.termEndsAt),
+            expiresAt: leaseExpiry(now, this.timing.leaseTtlSeconds, termEndsAt),
           };
           const after = inUse + 1;
           events.push(usageEvent(pair, 'lease.acquired', { inUse: after, total }, now));
@@ -167,7 +174,7 @@ export class PostgresLeaseStore implements LeaseStore {
               clientId,
               at,
               lease.expiresAt.toISOString(),
-              grant.termEndsAt?.toISOString() ?? null,
+              termEndsAt?.toISOString() ?? null,
             ],
           });
           return { kind: 'lease', lease, created: true, expired: expired.length };

@@ -109,6 +109,32 @@ export function leasable(
   };
 }
 
+/**
+ * When the `seat`-th seat of `product` (1-based: the live leases plus this one, in order of
+ * acquisition) stops being granted. Seats run out shortest term first, so the n-th seat lasts as
+ * long as n seats remain. A lease on that seat never runs past it, which keeps the live leases
+ * within the seats granted at every moment, also once a shorter term beside a longer one ends.
+ */
+export function seatEndsAt(license: TrackedLicense, product: string, seat: number, now: Date): Date | null {
+  const live = license.entitlements
+    .filter(
+      (entitlement) =>
+        entitlement.product === product &&
+        (entitlement.expiresAt === null || Date.parse(entitlement.expiresAt) > now.getTime()),
+    )
+    .map((entitlement) => ({
+      seats: entitlement.seats,
+      ends: entitlement.expiresAt === null ? Infinity : Date.parse(entitlement.expiresAt),
+    }))
+    .sort((a, b) => b.ends - a.ends);
+  let counted = 0;
+  for (const { seats, ends } of live) {
+    counted += seats;
+    if (counted >= seat) return ends === Infinity ? null : new Date(ends);
+  }
+  throw new Error(`seat ${seat} of ${product} is not granted (${counted} live seats)`);
+}
+
 /** A lease runs TTL seconds from now (acquisition or heartbeat), never past the licence's term. */
 export function leaseExpiry(now: Date, ttlSeconds: number, termEndsAt: Date | null): Date {
   const byTtl = now.getTime() + ttlSeconds * 1000;
