@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../stack/bootstrap.mjs';
 import { startInfra, ensureTopics } from '../stack/infra.mjs';
+import { serviceNodeArgs } from '../stack/services.mjs';
 import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
 
 /**
@@ -50,7 +51,13 @@ export async function startBenchInfra({ portOffset = Number(process.env.BENCH_PO
 export async function startService(name, port, env, nodeArgs = [], root = repoRoot) {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '-r', './tools/runtime/register-aliases.cjs', `dist/out-tsc/apps/${name}/src/main.js`],
+    [
+      ...serviceNodeArgs,
+      ...nodeArgs,
+      '-r',
+      './tools/runtime/register-aliases.cjs',
+      `dist/out-tsc/apps/${name}/src/main.js`,
+    ],
     {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },

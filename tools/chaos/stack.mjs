@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../stack/bootstrap.mjs';
 import { ensureSecrets } from '../stack/env.mjs';
-import { allTopics, services } from '../stack/services.mjs';
+import { allTopics, serviceNodeArgs, services } from '../stack/services.mjs';
 import { ensureKafkaJars, ensureTopics, startKafka } from '../infra/kafka.mjs';
 import { startMaildev } from '../infra/maildev.mjs';
 import { ensureDatabase, startPostgres, withDatabase } from '../infra/postgres.mjs';
@@ -18,9 +18,10 @@ export const PARTITIONS = 3;
 const port = async (preferred = 0) => /** @type {number} */ (await freePort(preferred));
 
 /**
- * @param {{ dir: string, log: (message: string) => void }} options
+ * @param {{ dir: string, log: (message: string) => void, env?: Record<string, string> }} options
+ *   `env`: settings every service gets on top of the stack's (a benchmark's SMTP sink, say)
  */
-export async function startChaosStack({ dir, log }) {
+export async function startChaosStack({ dir, log, env = {} }) {
   const quiet = () => {};
   await ensureKafkaJars({ log });
   const ports = {
@@ -79,6 +80,7 @@ export async function startChaosStack({ dir, log }) {
     RESELLER_RATE_LIMIT: '999999/1',
     RATE_LIMIT_REFRESH_PER_CLIENT: '999999/1',
     ...secrets,
+    ...env,
   };
   for (const limit of ['SIGN_IN', 'RESET', 'REGISTER'])
     for (const per of ['PER_ACCOUNT', 'PER_CLIENT']) shared[`RATE_LIMIT_${limit}_${per}`] = '999999/1';
@@ -211,7 +213,8 @@ export class ServiceProcess {
 
   spawn() {
     const output = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['-r', './tools/runtime/register-aliases.cjs', this.main], {
+    const args = [...serviceNodeArgs, '-r', './tools/runtime/register-aliases.cjs', this.main];
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: this.env,
       stdio: ['ignore', output, output],

@@ -156,6 +156,20 @@ describe('Dockerfile, the rules of the images', () => {
     },
   );
 
+  it('app: runs every service with the Node.js flags the local stack gives them (serviceNodeArgs)', () => {
+    const entrypoint = JSON.parse(
+      inherited('app')
+        .filter(([keyword]) => keyword === 'ENTRYPOINT')
+        .at(-1)?.[1] ?? '[]',
+    ) as string[];
+    const { serviceNodeArgs } = evaluateInModules<{ serviceNodeArgs: string[] }>(
+      { m: 'tools/stack/services.mjs' },
+      'return { serviceNodeArgs: m.serviceNodeArgs };',
+    );
+    expect(serviceNodeArgs.length).toBeGreaterThan(0);
+    expect(entrypoint.slice(3, 3 + serviceNodeArgs.length)).toEqual(serviceNodeArgs);
+  });
+
   it('lts: keeps its data in a volume at LTS_DATA_DIR and listens on 3106', () => {
     const all = inherited('lts');
     expect(all).toContainEqual(['VOLUME', '["/var/lib/lts"]']);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { paint, repoRoot, run } from './bootstrap.mjs';
 import { ensureSecrets } from './env.mjs';
 import { createResellerKey } from './reseller-keys.mjs';
-import { services } from './services.mjs';
+import { serviceNodeArgs, services } from './services.mjs';
 import { createStaffMember } from './staff.mjs';
 import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
 import { freePort, stopChild, tail, waitFor } from '../infra/process.mjs';
@@ -186,7 +186,8 @@ async function startServices(infra, dir, running, log) {
       const database = `fuzz_${service.database}`;
       await ensureDatabase(infra.adminUrl, database);
       const output = openSync(join(dir, `${service.name}.log`), 'a');
-      const child = spawn(process.execPath, ['-r', './tools/runtime/register-aliases.cjs', service.main], {
+      const args = [...serviceNodeArgs, '-r', './tools/runtime/register-aliases.cjs', service.main];
+      const child = spawn(process.execPath, args, {
         cwd: repoRoot,
         env: {
           ...shared,

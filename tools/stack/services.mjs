@@ -26,6 +26,15 @@
  * @typedef {'whsec' | 'hex32' | 'ed25519'} SecretKind
  */
 
+/**
+ * Node.js flags every service runs with: `npm start`, the fault suite, the fuzz stage, the benchmarks
+ * and the image (the Dockerfile's ENTRYPOINT, checked by tools/deploy/docker.deploy.spec.ts). V8 lets
+ * the young generation grow to semi-spaces of 16 MB each, and a NestJS start-up grows it that far:
+ * capped at 4 MB, a service at rest holds about 100 MB of RSS instead of 130 to 150 MB
+ * (tools/bench/README.md, "The whole pipeline").
+ */
+export const serviceNodeArgs = ['--max-semi-space-size=4'];
+
 /** @type {ServiceSpec[]} */
 export const services = [
   {

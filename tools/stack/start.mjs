@@ -31,7 +31,7 @@ if (!flags['infra-only'] && !flags['skip-build'] && !(await build())) {
 const { ensureTopics, startInfra } = await import('./infra.mjs');
 const { ensureDatabase, redact, withDatabase } = await import('../infra/postgres.mjs');
 const { describeExit, exited, spawnDaemon, stopChild, waitFor } = await import('../infra/process.mjs');
-const { allTopics, services } = await import('./services.mjs');
+const { allTopics, serviceNodeArgs, services } = await import('./services.mjs');
 const { ensureSecrets, intSetting, readEnvFile } = await import('./env.mjs');
 
 const dataDir = join(repoRoot, '.data');
@@ -128,7 +128,8 @@ async function startService(service, env) {
     notRunning.set(service.name, `${service.main} missing`);
     return;
   }
-  const child = spawnDaemon(process.execPath, ['-r', './tools/runtime/register-aliases.cjs', service.main], {
+  const args = [...serviceNodeArgs, '-r', './tools/runtime/register-aliases.cjs', service.main];
+  const child = spawnDaemon(process.execPath, args, {
     cwd: repoRoot,
     env,
   });
