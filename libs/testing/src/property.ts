@@ -1,4 +1,4 @@
-import type { Parameters as PropertyParameters } from 'fast-check';
+import fc, { type Arbitrary, type Parameters as PropertyParameters } from 'fast-check';
 import type { Decider } from './decider';
 
 /**
@@ -83,4 +83,22 @@ export function runCommands<C, E, S>(
 export function replay<C, E, S>(decider: Decider<C, E, S>, events: readonly E[]): S {
   const stored = JSON.parse(JSON.stringify(events)) as E[];
   return stored.reduce(decider.evolve, decider.initialState);
+}
+
+/**
+ * The property every decider shares: for any command sequence, the state rebuilt from its stored
+ * events (`replay`) is the state it was folded to step by step.
+ */
+export function assertReplaysItsEvents<C, E, S>(
+  decider: Decider<C, E, S>,
+  commands: Arbitrary<C[]>,
+  isRejection: (error: unknown) => boolean,
+): void {
+  fc.assert(
+    fc.property(commands, (sequence) => {
+      const run = runCommands(decider, sequence, isRejection);
+      expect(replay(decider, run.events)).toEqual(run.state);
+    }),
+    propertyParameters(),
+  );
 }

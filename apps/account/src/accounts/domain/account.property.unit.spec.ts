@@ -1,5 +1,5 @@
 import { validateEventData, type PurchaseRecordedV1 } from '@otl/contracts';
-import { propertyParameters, replay, runCommands } from '@otl/testing';
+import { assertReplaysItsEvents, propertyParameters, runCommands } from '@otl/testing';
 import fc from 'fast-check';
 import {
   AccountError,
@@ -203,12 +203,6 @@ describe('account decider (properties)', () => {
   });
 
   it('rebuilds from its stored events the state it was folded to step by step', () => {
-    fc.assert(
-      fc.property(commands, (sequence) => {
-        const run = runCommands(decider, sequence, isRejection);
-        expect(replay(decider, run.events)).toEqual(run.state);
-      }),
-      propertyParameters(),
-    );
+    assertReplaysItsEvents(decider, commands, isRejection);
   });
 });
