@@ -322,23 +322,19 @@ async function measureRebuild(licenseDb, target) {
 /** Runs `license:rebuild-read-model` as an operator would, watching its VmHWM and CPU in /proc. */
 async function runRebuild(licenseDb) {
   const t0 = performance.now();
+  // REBUILD_NODE_ARGS go before the script, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.REBUILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '-r',
       './tools/runtime/register-aliases.cjs',
       'dist/out-tsc/apps/license/src/licenses/rebuild-command.js',
     ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        DATABASE_URL: licenseDb,
-        ...(process.env.REBUILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.REBUILD_NODE_OPTIONS } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: repoRoot, env: { ...process.env, DATABASE_URL: licenseDb }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '@otl/event-store';
 import { evolveItem, initialItemState, type ItemEvent, type ItemState } from '../items/domain/item';
 import { evolveLicense, initialLicenseState, type LicenseEvent, type LicenseState } from './domain/license';
 import {
@@ -12,6 +11,13 @@ import {
 } from './read-model';
 
 const LICENSE_STREAM = /^license-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What the fold needs of an event: evolve reads only its type and data. */
+interface LogRow {
+  stream_id: string;
+  type: string;
+  data: unknown;
+}
 
 /** The stream being folded: its events arrive together, in stream order. */
 type OpenStream =
@@ -54,7 +60,7 @@ export async function rebuildReadModels(
     await client.query('TRUNCATE license_items, licenses');
     await client.query(
       `DECLARE license_log NO SCROLL CURSOR FOR
-         SELECT ${EVENT_COLUMNS} FROM es_events
+         SELECT stream_id, type, data FROM es_events
           WHERE stream_id LIKE 'license-%' AND stream_id NOT LIKE 'license-purchase-%'
           ORDER BY stream_id, stream_position`,
     );
@@ -96,22 +102,29 @@ async function fold(
     itemRows = [];
     licenseRows = [];
   };
+  const fetchBatch = () => {
+    const batch = client.query<LogRow>(`FETCH ${batchSize} FROM license_log`);
+    batch.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+    return batch;
+  };
   let current: OpenStream | undefined;
-  for (;;) {
-    const { rows } = await client.query<EventRow>(`FETCH ${batchSize} FROM license_log`);
+  // The next batch is asked for before this one is folded, so Postgres reads it meanwhile.
+  for (let next = fetchBatch(); ;) {
+    const { rows } = await next;
+    const last = rows.length < batchSize;
+    if (!last) next = fetchBatch();
     for (const row of rows) {
       if (current?.streamId !== row.stream_id) {
         if (current) close(current);
         current = open(row.stream_id);
       }
-      if (current.kind === 'item') {
-        current.state = evolveItem(current.state, toStoredEvent(row) as unknown as ItemEvent);
-      } else if (current.kind === 'license') {
-        current.state = evolveLicense(current.state, toStoredEvent(row) as unknown as LicenseEvent);
-      }
+      const event = { type: row.type, data: row.data };
+      if (current.kind === 'item') current.state = evolveItem(current.state, event as ItemEvent);
+      else if (current.kind === 'license')
+        current.state = evolveLicense(current.state, event as LicenseEvent);
     }
     totals.events += rows.length;
-    if (rows.length < batchSize) break;
+    if (last) break;
     // The last stream of the batch may go on in the next one: it stays open.
     await flush();
   }
