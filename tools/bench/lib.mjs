@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../stack/bootstrap.mjs';
 import { startInfra, ensureTopics } from '../stack/infra.mjs';
 import { serviceNodeArgs } from '../stack/services.mjs';
-import { ensureDatabase, withDatabase } from '../infra/postgres.mjs';
+import { ensureDatabase, startPostgres, withDatabase } from '../infra/postgres.mjs';
 
 /**
  * Postgres, Kafka and MailDev on bench ports with throwaway data. `portOffset` (or the
@@ -38,6 +38,28 @@ export async function startBenchInfra({ portOffset = Number(process.env.BENCH_PO
     topics: (topics) => ensureTopics(infra.brokers, topics, 3),
     async stop() {
       await infra.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Only PostgreSQL, on the bench port (shifted like startBenchInfra's), with throwaway data: for
+ * steps that need no Kafka or MailDev, such as a read-model rebuild.
+ */
+export async function startBenchPostgres({ portOffset = Number(process.env.BENCH_PORT_OFFSET ?? 0) } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otl-bench-'));
+  chmodSync(dataDir, 0o755); // the embedded Postgres runs as its own user when we are root
+  const postgres = await startPostgres({ port: 56433 + portOffset, dataDir: join(dataDir, 'postgres') });
+  return {
+    adminUrl: postgres.adminUrl,
+    dataDir,
+    async database(name) {
+      await ensureDatabase(postgres.adminUrl, name);
+      return withDatabase(postgres.adminUrl, name);
+    },
+    async stop() {
+      await postgres.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

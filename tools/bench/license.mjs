@@ -3,6 +3,7 @@
 // the time to rebuild the read models from 100,000 events.
 //
 //   npm run bench:license [-- --rate 200 --seconds 20 --concurrency 4,8,16 --ops-seconds 10 --rebuild-events 100000]
+//   npm run bench:license -- --only rebuild --rebuild-events 1000000   # step 3 alone, on Postgres only
 //
 // Starts its own Postgres, Kafka and MailDev on bench ports (throwaway data), then store-webhook,
 // account and license (one instance each):
@@ -12,21 +13,25 @@
 //     moment is the transaction's time in es_events), with a sample checked through the API;
 //  2. runs generate (one item) + activate + download file back to back from N concurrent clients;
 //  3. appends synthetic item and licence events up to --rebuild-events and times
-//     `license:rebuild-read-model` over the whole log.
-import { spawnSync } from 'node:child_process';
+//     `license:rebuild-read-model` over the whole log (wall time, peak RSS, CPU of it and Postgres).
+// With `--only rebuild` it starts only Postgres and runs step 3 on an empty license database.
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { build, repoRoot } from '../stack/bootstrap.mjs';
 import {
+  cpuOfOwnProcesses,
   fmt,
   newWebhookSecret,
   openLoad,
   percentile,
   maildevToken,
   startBenchInfra,
+  startBenchPostgres,
   startService,
   storeOrders,
 } from './lib.mjs';
@@ -39,8 +44,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4,8,16' },
     'ops-seconds': { type: 'string', default: '10' },
     'rebuild-events': { type: 'string', default: '100000' },
+    only: { type: 'string' },
   },
 });
+if (values.only !== undefined && values.only !== 'rebuild') {
+  console.error(`--only takes one value, rebuild (got ${values.only})`);
+  process.exit(2);
+}
 const PASSWORD = 'correct horse battery staple';
 const ed25519 = () =>
   Buffer.from(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' })).toString(
@@ -48,6 +58,19 @@ const ed25519 = () =>
   );
 
 if (!process.env.BENCH_SKIP_BUILD) await build();
+if (values.only === 'rebuild') {
+  const postgres = await startBenchPostgres();
+  try {
+    const licenseDb = await postgres.database('license');
+    await runRebuild(licenseDb); // an empty log: only creates the tables (the command migrates)
+    const rebuild = await measureRebuild(licenseDb, Number(values['rebuild-events']));
+    printMachine();
+    printRebuild(rebuild);
+  } finally {
+    await postgres.stop();
+  }
+  process.exit(0);
+}
 const infra = await startBenchInfra();
 const services = [];
 try {
@@ -213,35 +236,10 @@ try {
   // Synthetic history up to --rebuild-events, then the rebuild over the whole log. The services
   // stop first, so nothing else competes with the rebuild (nor publishes the synthetic events).
   for (const service of services.splice(0).reverse()) await service.stop();
-  const target = Number(values['rebuild-events']);
-  const existing = Number(
-    (await db.query(`SELECT count(*) FROM es_events WHERE stream_id LIKE 'license-%'`)).rows[0].count,
-  );
-  process.stdout.write(`\nAppending synthetic events: ${existing} in the log, up to ${target} ... `);
-  await appendSynthetic(db, Math.max(0, target - existing));
-  const total = Number(
-    (await db.query(`SELECT count(*) FROM es_events WHERE stream_id LIKE 'license-%'`)).rows[0].count,
-  );
-  console.log(`${total} events`);
   await db.end();
-  const t0 = performance.now();
-  const rebuild = spawnSync(
-    process.execPath,
-    [
-      '-r',
-      './tools/runtime/register-aliases.cjs',
-      'dist/out-tsc/apps/license/src/licenses/rebuild-command.js',
-    ],
-    { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DATABASE_URL: licenseDb } },
-  );
-  const rebuildSeconds = (performance.now() - t0) / 1000;
-  console.log(
-    `  ${rebuild.stdout.trim() || rebuild.stderr.trim()} (process wall time ${fmt(rebuildSeconds)} s)`,
-  );
+  const rebuild = await measureRebuild(licenseDb, Number(values['rebuild-events']));
 
-  console.log(
-    `\nMachine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
-  );
+  printMachine();
   console.log('\n| purchases/s | accepted | 202→visible p50 ms | p99 ms | max ms | not visible |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
@@ -255,7 +253,7 @@ try {
     console.log(
       `| ${row.concurrency} | ${fmt(row.perSecond, 0)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${row.failed} |`,
     );
-  console.log(`\nRebuild of ${total} events: ${fmt(rebuildSeconds)} s (goal: under 30 s).`);
+  printRebuild(rebuild);
 } finally {
   for (const service of services.reverse()) await service.stop();
   await infra.stop();
@@ -274,12 +272,106 @@ async function call(url, method, path, body, token) {
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }
 
+function printMachine() {
+  console.log(
+    `\nMachine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+}
+
+function printRebuild(r) {
+  console.log(
+    '\n| events | wall s | events/s | peak RSS MiB | rebuild CPU s | Postgres CPU s | load avg (1 min) |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    `| ${r.events} | ${fmt(r.seconds)} | ${fmt(r.events / r.seconds, 0)} | ${fmt(r.peakRssKiB / 1024, 0)} | ` +
+      `${fmt(r.cpuMs / 1000)} | ${fmt(r.postgresCpuMs / 1000)} | ${fmt(r.loadAverage)} |`,
+  );
+  console.log(`\nRebuild of ${r.events} events: ${fmt(r.seconds)} s (goal: under 60 s for 1,000,000).`);
+}
+
 /**
- * Appends `count` events the way the service writes them: items recorded, half of them licensed,
- * one licence (generated, terms, activated) per two licensed items. Plain INSERTs in batches.
+ * Fills the license log up to `target` events, then times the rebuild command over it: wall time
+ * (process start included), peak RSS (VmHWM of the process, read until it exits) and the CPU time
+ * of it and of this run's Postgres.
+ */
+async function measureRebuild(licenseDb, target) {
+  const db = new pg.Pool({ connectionString: licenseDb, max: 1 });
+  const count = async () =>
+    Number((await db.query(`SELECT count(*) FROM es_events WHERE stream_id LIKE 'license-%'`)).rows[0].count);
+  const existing = await count();
+  process.stdout.write(`\nAppending synthetic events: ${existing} in the log, up to ${target} ... `);
+  const t = performance.now();
+  await appendSynthetic(db, Math.max(0, target - existing));
+  await db.query('VACUUM ANALYZE es_events'); // as autovacuum would have by then: hint bits, statistics
+  const events = await count();
+  await db.end();
+  console.log(`${events} events (${fmt((performance.now() - t) / 1000)} s)`);
+  const postgresBefore = (await cpuOfOwnProcesses({})).postgres;
+  const run = await runRebuild(licenseDb);
+  const postgresCpuMs = (await cpuOfOwnProcesses({})).postgres - postgresBefore;
+  console.log(
+    `  ${run.output} (process wall time ${fmt(run.seconds)} s, peak RSS ${fmt(run.peakRssKiB / 1024, 0)} MiB)`,
+  );
+  return { events, ...run, postgresCpuMs, loadAverage: loadavg()[0] };
+}
+
+/** Runs `license:rebuild-read-model` as an operator would, watching its VmHWM and CPU in /proc. */
+async function runRebuild(licenseDb) {
+  const t0 = performance.now();
+  // REBUILD_NODE_ARGS go before the script, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.REBUILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      '-r',
+      './tools/runtime/register-aliases.cjs',
+      'dist/out-tsc/apps/license/src/licenses/rebuild-command.js',
+    ],
+    { cwd: repoRoot, env: { ...process.env, DATABASE_URL: licenseDb }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  let peakRssKiB = 0;
+  let cpuMs = 0;
+  const watch = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuMs = (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
+    } catch {
+      // it has just exited
+    }
+  };
+  const timer = setInterval(watch, 50);
+  const code = await new Promise((done) => child.once('exit', done));
+  clearInterval(timer);
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`license:rebuild-read-model exited with ${code}: ${output}`);
+  return { output: output.trim(), seconds, peakRssKiB, cpuMs };
+}
+
+/**
+ * Appends about `count` events in the shape the service writes them, in SQL (INSERT ... SELECT over
+ * generate_series, in chunks), so a million take seconds. Each group is one purchase by one of
+ * 1,000 accounts: `license.purchase-assigned` and three `license.item-recorded` (one transaction in
+ * the service), then a licence for two of the items (`license.item-licensed` on each,
+ * `license.generated.v1`, `license.terms-recorded`), then its `license.activated.v1`; the third item
+ * stays available. Within a chunk the log holds all purchases first, then the licences, then the
+ * activations, so a stream's events lie apart in the log as they do in production. 9 events a group.
  */
 async function appendSynthetic(pool, count) {
-  const accountId = randomUUID();
+  const perGroup = 9;
+  const groups = Math.ceil(count / perGroup);
+  const chunk = 20_000;
   const now = new Date().toISOString();
   const catalog = {
     sku: 'BARCODE-JS-DEVICE-1Y',
@@ -288,70 +380,54 @@ async function appendSynthetic(pool, count) {
     term: '1y',
     seatsPerQuantity: 1,
   };
-  let written = 0;
-  while (written < count) {
-    const batch = [];
-    while (batch.length < 5000 && written + batch.length < count) {
-      const itemIds = [randomUUID(), randomUUID()];
-      const licenseId = randomUUID();
-      for (const [position, itemId] of itemIds.entries()) {
-        batch.push([
-          `license-item-${itemId}`,
-          1,
-          'license.item-recorded',
-          {
-            itemId,
-            purchaseId: randomUUID(),
-            accountId,
-            channel: 'store',
-            externalRef: 'SYN',
-            sku: catalog.sku,
-            quantity: 1,
-            position,
-            catalog,
-            catalogVersion: 1,
-            purchasedAt: now,
-          },
-        ]);
-        batch.push([
-          `license-item-${itemId}`,
-          2,
-          'license.item-licensed',
-          { itemId, licenseId, licensedAt: now },
-        ]);
-      }
-      const items = itemIds.map((itemId) => ({
-        itemId,
-        sku: catalog.sku,
-        product: catalog.product,
-        unit: catalog.unit,
-        quantity: 1,
-        expiresAt: null,
-      }));
-      batch.push([
-        `license-${licenseId}`,
-        1,
-        'license.generated.v1',
-        { licenseId, accountId, licenseKeyHash: '0'.repeat(64), items, generatedAt: now },
-      ]);
-      batch.push([
-        `license-${licenseId}`,
-        2,
-        'license.terms-recorded',
-        { items: itemIds.map((itemId) => ({ itemId, term: '1y', seatsPerQuantity: 1 })) },
-      ]);
-      batch.push([
-        `license-${licenseId}`,
-        3,
-        'license.activated.v1',
-        { licenseId, accountId, trackingMode: 'vendor-hosted', ltsInstanceId: null, activatedAt: now },
-      ]);
-    }
+  const run = randomUUID();
+  for (let first = 1; first <= groups; first += chunk) {
+    const last = Math.min(groups, first + chunk - 1);
     await pool.query(
-      `INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
-       SELECT e->>0, (e->>1)::bigint, gen_random_uuid(), e->>2, 1, e->3, '{}'::jsonb FROM jsonb_array_elements($1::jsonb) AS e`,
-      [JSON.stringify(batch)],
+      `WITH g AS MATERIALIZED (
+         SELECT n, gen_random_uuid() AS purchase_id, gen_random_uuid() AS license_id,
+                ARRAY[gen_random_uuid(), gen_random_uuid(), gen_random_uuid()] AS item_ids,
+                md5($4 || (n % 1000))::uuid AS account_id
+           FROM generate_series($1::int, $2::int) AS n
+       ), e AS (
+         SELECT 1 AS phase, n, 0 AS k, 'license-purchase-' || purchase_id AS stream_id, 1 AS stream_position,
+                'license.purchase-assigned' AS type,
+                jsonb_build_object('accountId', account_id, 'itemIds', to_jsonb(item_ids)) AS data
+           FROM g
+         UNION ALL
+         SELECT 1, n, i, 'license-item-' || item_ids[i], 1, 'license.item-recorded',
+                jsonb_build_object('itemId', item_ids[i], 'purchaseId', purchase_id, 'accountId', account_id,
+                  'channel', 'store', 'externalRef', 'SYN-' || n, 'sku', $3::jsonb->>'sku', 'quantity', 1,
+                  'position', i - 1, 'catalog', $3::jsonb, 'catalogVersion', 1, 'purchasedAt', $5::text)
+           FROM g, generate_series(1, 3) AS i
+         UNION ALL
+         SELECT 2, n, i, 'license-item-' || item_ids[i], 2, 'license.item-licensed',
+                jsonb_build_object('itemId', item_ids[i], 'licenseId', license_id, 'licensedAt', $5::text)
+           FROM g, generate_series(1, 2) AS i
+         UNION ALL
+         SELECT 2, n, 3, 'license-' || license_id, 1, 'license.generated.v1',
+                jsonb_build_object('licenseId', license_id, 'accountId', account_id,
+                  'licenseKeyHash', repeat('0', 64),
+                  'items', (SELECT jsonb_agg(jsonb_build_object('itemId', item_ids[i], 'sku', $3::jsonb->>'sku',
+                             'product', $3::jsonb->>'product', 'unit', $3::jsonb->>'unit', 'quantity', 1,
+                             'expiresAt', NULL) ORDER BY i) FROM generate_series(1, 2) AS i),
+                  'generatedAt', $5::text)
+           FROM g
+         UNION ALL
+         SELECT 2, n, 4, 'license-' || license_id, 2, 'license.terms-recorded',
+                jsonb_build_object('items', (SELECT jsonb_agg(jsonb_build_object('itemId', item_ids[i],
+                  'term', '1y', 'seatsPerQuantity', 1) ORDER BY i) FROM generate_series(1, 2) AS i))
+           FROM g
+         UNION ALL
+         SELECT 3, n, 0, 'license-' || license_id, 3, 'license.activated.v1',
+                jsonb_build_object('licenseId', license_id, 'accountId', account_id,
+                  'trackingMode', 'vendor-hosted', 'ltsInstanceId', NULL, 'activatedAt', $5::text)
+           FROM g
+       )
+       INSERT INTO es_events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
+       SELECT stream_id, stream_position, gen_random_uuid(), type, 1, data, '{}'::jsonb
+         FROM e ORDER BY phase, n, k`,
+      [first, last, JSON.stringify(catalog), `bench-account-${run}-`, now],
     );
-    written += batch.length;
   }
 }
