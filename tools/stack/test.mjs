@@ -281,7 +281,13 @@ async function runJest(kind, extraEnv = {}) {
 async function runChaosStage() {
   section('Fault suite (chaos, short run)');
   const seed = process.env.CHAOS_SEED ? ['--seed', process.env.CHAOS_SEED] : [];
-  const code = await run(process.execPath, ['tools/chaos/chaos.mjs', '--seconds', '60', '--skip-build', ...seed]);
+  const code = await run(process.execPath, [
+    'tools/chaos/chaos.mjs',
+    '--seconds',
+    '60',
+    '--skip-build',
+    ...seed,
+  ]);
   if (code === 0) {
     passed += 1;
     report.push('chaos: 1 passed, 0 failed');
