@@ -73,6 +73,7 @@ function fromFastifyError(error: {
   code?: string;
   statusCode?: number;
   message: string;
+  syscall?: string;
 }): ProblemDetails | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -87,7 +88,11 @@ function fromFastifyError(error: {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return fromStatus(400, 'Content-Length does not match the body.');
     case 'ECONNRESET':
-      // The client went away while its body was being read: nobody to answer, nothing went wrong here.
+      // The client went away while its body was being read (Node's request stream: "aborted", no
+      // syscall): nobody to answer, nothing went wrong here. A socket of the service's own reset under
+      // a handler (PostgreSQL restarting: "read ECONNRESET", syscall "read") is no client error, and
+      // must reach the unavailable check (503, retry) rather than tell the client its request was bad.
+      if (error.syscall !== undefined) return undefined;
       return fromStatus(400, 'The connection closed before the body arrived.');
     default:
       if (error.statusCode === 400 && /JSON/i.test(error.message)) {
@@ -145,7 +150,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else {
       const fastify =
         exception instanceof Error
-          ? fromFastifyError(exception as Error & { code?: string; statusCode?: number })
+          ? fromFastifyError(exception as Error & { code?: string; statusCode?: number; syscall?: string })
           : undefined;
       if (fastify) {
         problem = fastify;

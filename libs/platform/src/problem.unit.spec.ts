@@ -84,6 +84,27 @@ describe('ProblemDetailsFilter', () => {
     expect(other.sent.status).toBe(500);
   });
 
+  it('answers a client that went away mid-body 400, but a reset of its own database socket 503', () => {
+    const filter503 = new ProblemDetailsFilter({ error: () => undefined, warn: () => undefined } as never, {
+      when: (error) => (error as { code?: string }).code === 'ECONNRESET',
+      retryAfterSeconds: 5,
+    });
+    // What Node's request stream emits when the client closes before its body arrived.
+    const aborted = capture();
+    filter503.catch(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), aborted.host);
+    expect(aborted.sent.status).toBe(400);
+    expect(aborted.sent.body).toMatchObject({ detail: 'The connection closed before the body arrived.' });
+    // What pg throws when PostgreSQL restarts under a handler (found by the fault suite: it was a 400,
+    // so a client would not have retried an order that was never stored).
+    const reset = capture();
+    filter503.catch(
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' }),
+      reset.host,
+    );
+    expect(reset.sent.status).toBe(503);
+    expect(reset.sent.headers['retry-after']).toBe('5');
+  });
+
   it('keeps the status, code, field errors and headers of a ProblemException', () => {
     const { sent, host } = capture();
     filter.catch(
