@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
-import { eventually, signStoreWebhook, storeOrder } from '@otl/testing';
+import { eventually, signStoreWebhook, storeOrder, withDatabase } from '@otl/testing';
 
 interface Stack {
   adminUrl: string;
@@ -159,9 +159,3 @@ describe('npm run reconcile (the whole platform on its own Postgres and Kafka)',
     expect(unreachable.stderr).not.toContain('secret');
   });
 });
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { ProblemException, validateStrict } from '@otl/platform';
+import { storeOrder } from '@otl/testing';
 import { isValidOrderCompleted, parseStoreWebhook } from './parse';
 import { OrderCompletedDto } from './store-webhook.dto';
 
@@ -10,17 +11,8 @@ interface Body {
   data: Fields & { customer: Fields; items: Fields[] };
 }
 
-const order = (): Body => ({
-  type: 'order.completed',
-  data: {
-    orderId: 'ST-100234',
-    completedAt: '2026-11-27T10:00:00Z',
-    currency: 'USD',
-    customer: { email: 'Ana.Lima@Example.com', name: 'Ana Lima', company: 'Example Ltd' },
-    items: [{ sku: 'BARCODE-JS-DEVICE-1Y', quantity: 2, unitPrice: '1249.00' }],
-    total: '2498.00',
-  },
-});
+/** The contract's example delivery, as the store sends it. */
+const order = (): Body => storeOrder('ST-100234') as Body;
 
 /** What class-validator says of a body: accepted, or refused. */
 function classValidatorTakes(body: object): boolean {
