@@ -251,6 +251,28 @@ export async function openLoad({ url, rate, seconds, make, maxSockets = 512 }) {
   return { results, elapsedMs };
 }
 
+/**
+ * When the `type` event of each purchase was recorded in the event store behind `pool` (ms since the
+ * epoch: the start of the transaction that wrote it), polled every 200 ms until every one of `ids` is
+ * there or `waitMs` has passed (0: one look).
+ * @param {import('pg').Pool} pool @param {string} type @param {string[]} ids @param {number} waitMs
+ * @returns {Promise<Map<string, number>>}
+ */
+export async function eventTimes(pool, type, ids, waitMs) {
+  const found = new Map();
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { rows } = await pool.query(
+      `SELECT data->>'purchaseId' AS id, (extract(epoch FROM recorded_at) * 1000)::float8 AS at
+         FROM es_events WHERE type = $1 AND data->>'purchaseId' = ANY($2::text[])`,
+      [type, ids.filter((id) => !found.has(id))],
+    );
+    for (const row of rows) found.set(row.id, row.at);
+    if (found.size >= ids.length || Date.now() >= deadline) return found;
+    await sleep(200);
+  }
+}
+
 export function percentile(values, p) {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -25,6 +25,7 @@ import pg from 'pg';
 import { build, repoRoot } from '../stack/bootstrap.mjs';
 import {
   cpuOfOwnProcesses,
+  eventTimes,
   fmt,
   newWebhookSecret,
   openLoad,
@@ -148,17 +149,7 @@ try {
     results.filter((r) => r.status === 202).map((r) => [JSON.parse(r.body).purchaseId, r.at]),
   );
   // Visible = committed with its read-model row (same transaction as license.item-recorded).
-  const visibleAt = new Map();
-  const deadline = Date.now() + 60_000;
-  while (visibleAt.size < accepted.size && Date.now() < deadline) {
-    const { rows } = await db.query(
-      `SELECT data->>'purchaseId' AS purchase_id, (extract(epoch FROM recorded_at) * 1000)::float8 AS at
-         FROM es_events WHERE type = 'license.item-recorded' AND data->>'purchaseId' = ANY($1::text[])`,
-      [[...accepted.keys()].filter((id) => !visibleAt.has(id))],
-    );
-    for (const row of rows) visibleAt.set(row.purchase_id, row.at);
-    if (visibleAt.size < accepted.size) await sleep(250);
-  }
+  const visibleAt = await eventTimes(db, 'license.item-recorded', [...accepted.keys()], 60_000);
   const delays = [...accepted]
     .filter(([id]) => visibleAt.has(id))
     .map(([id, at]) => Math.max(0, visibleAt.get(id) - at));

@@ -16,16 +16,16 @@
 // the platform rests for 5 s.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { build, repoRoot } from '../stack/bootstrap.mjs';
-import { startChaosStack } from '../chaos/stack.mjs';
-import { cpuOfOwnProcesses, fmt, openLoad, percentile, storeOrders } from './lib.mjs';
+import { stackDir, startChaosStack } from '../chaos/stack.mjs';
+import { cpuOfOwnProcesses, eventTimes, fmt, openLoad, percentile, storeOrders } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -70,8 +70,7 @@ async function startSink() {
 }
 
 if (!process.env.BENCH_SKIP_BUILD) await build();
-const dir = mkdtempSync(join(tmpdir(), 'otl-pipeline-'));
-chmodSync(dir, 0o755); // the embedded Postgres runs as its own user when we are root
+const dir = stackDir('otl-pipeline-');
 const sink = await startSink();
 const stack = await startChaosStack({
   dir,
@@ -89,15 +88,6 @@ try {
   const names = [...stack.processes.keys()];
   const licenseDb = new pg.Pool({ connectionString: stack.databaseUrl('license'), max: 2 });
   const accountDb = new pg.Pool({ connectionString: stack.databaseUrl('account'), max: 2 });
-  /** When the account service's transaction that assigned each purchase began (ms since epoch). */
-  async function assignedTimes(/** @type {string[]} */ ids) {
-    const { rows } = await accountDb.query(
-      `SELECT data->>'purchaseId' AS id, (extract(epoch FROM recorded_at) * 1000)::float8 AS at
-         FROM es_events WHERE type = 'purchase.assigned.v1' AND data->>'purchaseId' = ANY($1::text[])`,
-      [ids],
-    );
-    return new Map(rows.map((row) => [row.id, row.at]));
-  }
   const run = randomUUID().slice(0, 8);
   const secret = stack.secrets.STORE_WEBHOOK_SECRET;
   const storeUrl = stack.urls['store-webhook'];
@@ -110,31 +100,12 @@ try {
       buyer: (i) => `new-${run}-${tag}-${i}@pipeline.example`,
     });
 
-  /** @param {Map<string, number>} accepted purchaseId => 202 time (ms since epoch) @param {number} waitMs */
-  async function visibleTimes(accepted, waitMs) {
-    /** @type {Map<string, number>} */
-    const visible = new Map();
-    const deadline = Date.now() + waitMs;
-    while (visible.size < accepted.size && Date.now() < deadline) {
-      const { rows } = await licenseDb.query(
-        `SELECT data->>'purchaseId' AS id, (extract(epoch FROM recorded_at) * 1000)::float8 AS at
-           FROM es_events WHERE type = 'license.item-recorded' AND data->>'purchaseId' = ANY($1::text[])`,
-        [[...accepted.keys()].filter((id) => !visible.has(id))],
-      );
-      for (const row of rows) visible.set(row.id, row.at);
-      if (visible.size < accepted.size) await sleep(200);
-    }
-    return visible;
-  }
-
   await sleep(Number(values.settle) * 1000);
   const fresh = Object.fromEntries(Object.entries(pids()).map(([name, pid]) => [name, memoryOf(pid).rss]));
   console.log('\nWarm-up: 50 new buyers/s for 10 s (not measured)');
   const warm = await openLoad({ url: storeUrl, rate: 50, seconds: 10, make: orders('warm') });
-  await visibleTimes(
-    new Map(warm.results.filter((r) => r.status === 202).map((r) => [JSON.parse(r.body).purchaseId, r.at])),
-    120_000,
-  );
+  const warmIds = warm.results.filter((r) => r.status === 202).map((r) => JSON.parse(r.body).purchaseId);
+  await eventTimes(licenseDb, 'license.item-recorded', warmIds, 120_000);
   console.log(`Resting ${values.settle} s`);
   await sleep(Number(values.settle) * 1000);
   const atRest = Object.fromEntries(Object.entries(pids()).map(([name, pid]) => [name, memoryOf(pid).rss]));
@@ -159,7 +130,7 @@ try {
     const accepted = new Map(
       results.filter((r) => r.status === 202).map((r) => [JSON.parse(r.body).purchaseId, r.at]),
     );
-    const visible = await visibleTimes(accepted, 120_000);
+    const visible = await eventTimes(licenseDb, 'license.item-recorded', [...accepted.keys()], 120_000);
     const drainedAfter = (Date.now() - started) / 1000;
     const after = await cpuOfOwnProcesses(servicePids);
     sampling = false;
@@ -168,7 +139,7 @@ try {
       .filter(([id]) => visible.has(id))
       .map(([id, at]) => Math.max(0, /** @type {number} */ (visible.get(id)) - at));
     // Where the time goes: 202 → the account service assigns it → the license service records the item.
-    const assigned = await assignedTimes([...accepted.keys()]);
+    const assigned = await eventTimes(accountDb, 'purchase.assigned.v1', [...accepted.keys()], 0);
     const toAssigned = [...accepted]
       .filter(([id]) => assigned.has(id))
       .map(([id, at]) => Math.max(0, /** @type {number} */ (assigned.get(id)) - at));

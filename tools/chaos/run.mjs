@@ -2,9 +2,7 @@
 // lease traffic, faults from the seeded plan, then the wait until every accepted order is through (or
 // the deadline), and the verdict. `npm run chaos` (chaos.mjs) prints it; `npm test` runs it for 60 s.
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createResellerKey } from '../stack/reseller-keys.mjs';
 import { services } from '../stack/services.mjs';
@@ -21,7 +19,7 @@ import {
 import { reconcile } from '../reconcile/compare.mjs';
 import { snapshot } from '../reconcile/reconcile.mjs';
 import { describeFault, planFaults, random, verdict } from './plan.mjs';
-import { startChaosStack } from './stack.mjs';
+import { stackDir, startChaosStack } from './stack.mjs';
 
 /** kafkajs' default consumer session timeout, which none of the services changes. */
 export const SESSION_TIMEOUT_SECONDS = 30;
@@ -42,8 +40,7 @@ const LEASE_SEATS = 4;
  */
 export async function runChaos({ seconds, seed, convergeSeconds = 180, rates, log }) {
   const rate = { store: 8, po: 1, reseller: 3, leases: 5, ...rates };
-  const dir = mkdtempSync(join(tmpdir(), 'otl-chaos-'));
-  chmodSync(dir, 0o755); // the embedded Postgres runs as its own user when we are root
+  const dir = stackDir('otl-chaos-');
   const stack = await startChaosStack({ dir, log });
   const started = Date.now();
   try {

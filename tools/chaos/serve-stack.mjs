@@ -2,13 +2,10 @@
 // The fault suite's platform (stack.mjs) for a spec that needs every service on infrastructure of its
 // own, say because it reads whole topics: starts it, prints one JSON line with where everything is,
 // and stops it all when its standard input closes or it gets SIGTERM. The data goes with it.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startChaosStack } from './stack.mjs';
+import { rmSync } from 'node:fs';
+import { stackDir, startChaosStack } from './stack.mjs';
 
-const dir = mkdtempSync(join(tmpdir(), 'otl-stack-'));
-chmodSync(dir, 0o755); // the embedded Postgres runs as its own user when we are root
+const dir = stackDir('otl-stack-');
 const log = (/** @type {string} */ message) => process.stderr.write(`[serve-stack] ${message}\n`);
 /** @type {Awaited<ReturnType<typeof startChaosStack>> | undefined} */
 let stack;

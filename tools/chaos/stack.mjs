@@ -2,7 +2,8 @@
 // throwaway data), every service of services.mjs as a built process, and the means to kill, pause and
 // restart each of them. Kafka and PostgreSQL keep their data across restarts, as in production.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../stack/bootstrap.mjs';
 import { ensureSecrets } from '../stack/env.mjs';
@@ -16,6 +17,13 @@ export const PARTITIONS = 3;
 
 /** @param {number} [preferred] */
 const port = async (preferred = 0) => /** @type {number} */ (await freePort(preferred));
+
+/** A fresh temporary folder for a stack's data and logs, `<tmpdir>/<prefix>XXXXXX`. @param {string} prefix */
+export function stackDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // the embedded Postgres runs as its own user when we are root
+  return dir;
+}
 
 /**
  * @param {{ dir: string, log: (message: string) => void, env?: Record<string, string> }} options
